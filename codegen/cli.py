@@ -1,0 +1,345 @@
+"""The `dslgen` command line. The only module that prints; everything else returns values."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import asdict
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from codegen import __version__
+from codegen.errors import DslgenError, InputError
+
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+EXAMPLES = """
+\b
+Examples:
+  dslgen "find files larger than 100 MB"
+  dslgen "create a user named deploy" --lang ansible --json
+  dslgen "multiply two double precision matrices" --lang fortran
+  dslgen index search "compress a directory" --lang bash
+  dslgen batch requests.jsonl -o results.jsonl --resume
+"""
+
+app = typer.Typer(
+    name="dslgen",
+    help="Turn a natural-language task into valid Ansible, Bash or Fortran code.\n" + EXAMPLES,
+    no_args_is_help=True,
+    rich_markup_mode=None,
+    pretty_exceptions_enable=False,
+)
+index_app = typer.Typer(help="Build and query the documentation index.", no_args_is_help=True)
+app.add_typer(index_app, name="index")
+
+
+class Lang(StrEnum):
+    auto = "auto"
+    ansible = "ansible"
+    bash = "bash"
+    fortran = "fortran"
+
+
+class Device(StrEnum):
+    auto = "auto"
+    cpu = "cpu"
+    cuda = "cuda"
+
+
+def _version(value: bool) -> None:
+    if value:
+        out.print(f"dslgen {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def root(
+    version: Annotated[
+        bool, typer.Option("--version", callback=_version, is_eager=True, help="Show the version and exit.")
+    ] = False,
+) -> None:
+    """Turn a natural-language task into valid Ansible, Bash or Fortran code."""
+
+
+# ------------------------------------------------------------------------------------------ progress
+
+
+@contextmanager
+def progress_bar() -> Iterator[Any]:
+    """A callback for long work (index builds) that draws a rich progress bar on stderr."""
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        tasks: dict[str, Any] = {}
+
+        def update(stage: str, done: int, total: int) -> None:
+            if stage not in tasks:
+                tasks[stage] = bar.add_task(stage, total=total or None)
+            bar.update(tasks[stage], completed=done, total=total or None)
+
+        yield update
+
+
+def _load_generator(model: Path | None, device: Device, dense: bool) -> Any:
+    from codegen.pipeline import Generator
+
+    if model is not None and not model.is_dir():
+        raise InputError(f"--model {model}: no such model directory")
+    with progress_bar() as update:
+        return Generator.load(str(model) if model else None, device.value, dense=dense, progress=update)
+
+
+def _lang(value: Lang | None) -> str | None:
+    return None if value in (None, Lang.auto) else value.value
+
+
+# ------------------------------------------------------------------------------------------ generate
+
+
+@app.command("generate", help='Generate code for TASK (the default command: `dslgen "TASK"`).\n' + EXAMPLES)
+def generate(
+    task: Annotated[str, typer.Argument(help="What the code should do, in plain language.")],
+    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Target language; auto detects it.")] = Lang.auto,
+    model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=50, help="Documents to retrieve.")] = 5,
+    n: Annotated[int, typer.Option("-n", min=1, max=20, help="Number of candidates to show.")] = 1,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the Result as one JSON object.")] = False,
+    explain: Annotated[bool, typer.Option(help="Show the documents and constraints used.")] = False,
+    no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Decode without the grammar.")] = False,
+    device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
+    seed: Annotated[int | None, typer.Option(help="Random seed for sampling.")] = None,
+    dense: Annotated[bool, typer.Option(help="Re-rank documents with the dense embedding model.")] = False,
+) -> None:
+    from codegen.request import check_request
+
+    del n, no_constrain, seed  # decoding options take effect once a model is installed
+    problem = check_request(task)
+    if problem is not None:
+        raise InputError(problem)
+    gen = _load_generator(model, device, dense)
+    result = gen.generate(task, _lang(lang), k=top_k)
+    if as_json:
+        out.print_json(json.dumps(result.to_json(), ensure_ascii=False))
+    else:
+        _print_result(result, explain)
+    if any(e.tool == "input" for e in result.errors):
+        raise typer.Exit(2)
+    if result.code and not result.valid:
+        raise typer.Exit(1)
+
+
+def _print_result(result: Any, explain: bool) -> None:
+    if result.code:
+        from rich.syntax import Syntax
+
+        lexer = {"ansible": "yaml", "bash": "bash", "fortran": "fortran"}.get(result.lang, "text")
+        out.print(Syntax(result.code, lexer) if out.is_terminal else result.code, highlight=False)
+    else:
+        _docs_table(result.docs, title=f"documentation for a {result.lang} solution")
+    err.print(
+        f"[bold]language[/]: {result.lang}   [bold]documents[/]: "
+        + ", ".join(d.name for d in result.docs[:3])
+    )
+    for diag in result.errors:
+        err.print(f"[red]error[/] ({diag.tool}): {diag.message}")
+    for diag in result.warnings:
+        if explain or diag.severity != "info":
+            err.print(f"[yellow]{diag.severity}[/] ({diag.tool}): {diag.message}")
+
+
+def _docs_table(docs: list[Any], title: str) -> None:
+    if not out.is_terminal:  # plain, stable lines for pipes and tests
+        for rank, d in enumerate(docs, 1):
+            sys.stdout.write(f"{rank}\t{d.dsl}\t{d.name}\t{d.score:.3f}\t{d.summary}\n")
+        return
+    table = Table(title=title)
+    for col in ("#", "lang", "name", "score", "summary"):
+        table.add_column(col)
+    for rank, d in enumerate(docs, 1):
+        table.add_row(str(rank), d.dsl, d.name, f"{d.score:.3f}", d.summary)
+    out.print(table)
+
+
+# ------------------------------------------------------------------------------------------- batch
+
+
+@app.command("batch", help="Run one request per JSONL line of IN; write one Result per line to OUT.")
+def batch(
+    infile: Annotated[Path, typer.Argument(metavar="IN.jsonl", help='Lines of {"id", "nl", "lang"?}.')],
+    output: Annotated[Path, typer.Option("--output", "-o", help="Where the Results go (JSONL).")],
+    lang: Annotated[Lang, typer.Option("--lang", "-l", help="Language for lines without one.")] = Lang.auto,
+    model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
+    resume: Annotated[bool, typer.Option(help="Skip ids already in OUT and append.")] = False,
+    device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
+) -> None:
+    from codegen.batch import finished_ids, read_requests
+
+    if not infile.is_file():
+        raise InputError(f"{infile}: no such file")
+    done = finished_ids(output) if resume else set()
+    gen = _load_generator(model, device, dense=False)
+    default_lang = _lang(lang)
+    written = skipped = failed = 0
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with (
+        open(infile, "rb") as src,
+        open(output, "a" if resume else "w", encoding="utf-8") as dst,
+        Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar,
+    ):
+        task = bar.add_task("requests", total=None)
+        for item in read_requests(src):
+            if item.id in done:
+                skipped += 1
+                continue
+            result = item.error or gen.generate(item.nl, item.lang or default_lang, id=item.id)
+            failed += bool(result.errors)
+            dst.write(json.dumps(result.to_json(), ensure_ascii=False) + "\n")
+            dst.flush()
+            done.add(item.id)
+            written += 1
+            bar.advance(task)
+    err.print(f"{written} results written to {output} ({failed} with errors, {skipped} already done)")
+
+
+# ------------------------------------------------------------------------------------------- index
+
+
+@index_app.command("build", help="Build the index (incremental: only changed sources are re-parsed).")
+def index_build(
+    force: Annotated[bool, typer.Option(help="Re-parse every source, ignoring the previous build.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    from codegen.docs.registry import ensure_index
+
+    with progress_bar() as update:
+        index = ensure_index(progress=update, force=force)
+    _print_stats(index.manifest, as_json)
+
+
+@index_app.command("add", help="Add a private Ansible collection (or a directory of modules) to the index.")
+def index_add(
+    path: Annotated[str, typer.Argument(help="Collection root, ansible_collections/ tree or library/ dir")],
+) -> None:
+    from codegen.docs.index import add_collection
+    from codegen.docs.registry import ensure_index
+
+    config = add_collection(path)
+    with progress_bar() as update:
+        index = ensure_index(progress=update)
+    err.print(f"added {path}; {len(config.collections)} user collection path(s) indexed")
+    _print_stats(index.manifest, False)
+
+
+@index_app.command(
+    "fetch-man", help="Fetch the man pages of the commands users ask about (Debian's apt, nothing installed)."
+)
+def index_fetch_man(
+    packages: Annotated[
+        Path | None, typer.Option(help="A file with one Debian package per line (default: the shipped list).")
+    ] = None,
+) -> None:
+    from codegen.docs.manfetch import fetch_man_pages, man_cache, read_package_list
+    from codegen.paths import package_data
+
+    names = read_package_list(packages or package_data("debian-manpages.txt"))
+    with progress_bar() as update:
+        report = fetch_man_pages(names, progress=update)
+    err.print(
+        f"{report.pages} man pages from {len(report.downloaded)} packages in {man_cache()}"
+        + (f"; not available: {', '.join(report.missing)}" if report.missing else "")
+    )
+
+
+@index_app.command("stats", help="Show what the index holds.")
+def index_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    from codegen.docs.index import open_index
+
+    index = open_index()
+    if index is None:
+        raise InputError("no index yet: run `dslgen index build` (or any request builds it)")
+    _print_stats(index.manifest | {"path": str(index.path)}, as_json)
+
+
+def _print_stats(manifest: dict[str, Any], as_json: bool) -> None:
+    if as_json:
+        out.print_json(json.dumps(manifest))
+        return
+    docs = manifest.get("documents", {})
+    out.print(
+        f"documents: {sum(docs.values())} ("
+        + ", ".join(f"{k} {v}" for k, v in docs.items())
+        + f"); examples: {manifest.get('examples', 0)}; units: {manifest.get('units', 0)}"
+        f" ({manifest.get('failed_units', 0)} failed); built {manifest.get('built_at', '?')}"
+        f" in {manifest.get('seconds', '?')} s",
+        highlight=False,
+    )
+
+
+@index_app.command("search", help="Rank documentation for QUERY.")
+def index_search(
+    query: Annotated[str, typer.Argument()],
+    lang: Annotated[Lang, typer.Option("--lang", "-l")] = Lang.auto,
+    k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10,
+    dense: Annotated[bool, typer.Option(help="Re-rank with the dense embedding model.")] = False,
+    as_json: Annotated[bool, typer.Option("--json")] = False,
+) -> None:
+    from codegen.docs.registry import ensure_index
+    from codegen.request import check_request
+    from codegen.result import DocHit
+    from codegen.retrieval import Retriever
+
+    problem = check_request(query)
+    if problem is not None:
+        raise InputError(problem)
+    with progress_bar() as update:
+        index = ensure_index(progress=update)
+    hits = Retriever(index, dense=dense).search(query, lang=_lang(lang), k=k)
+    docs = [DocHit(h.name, round(h.score, 4), h.dsl, h.summary) for h in hits]
+    if as_json:
+        out.print_json(json.dumps([asdict(d) for d in docs]))
+    else:
+        _docs_table(docs, title=f"documentation for {query!r}")
+
+
+# -------------------------------------------------------------------------------------------- main
+
+
+def _subcommands() -> set[str]:
+    names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
+    return names | {g.name for g in app.registered_groups if g.name}
+
+
+ROOT_OPTIONS = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point: `dslgen "TASK" ...` is short for `dslgen generate "TASK" ...`."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if args and args[0] not in _subcommands() and args[0] not in ROOT_OPTIONS:
+        args.insert(0, "generate")
+    try:
+        # standalone mode: typer reports usage errors itself (exit 2); our errors propagate to here
+        app(args=args, prog_name="dslgen")
+    except DslgenError as exc:
+        err.print(f"[red]dslgen:[/] {exc}", highlight=False)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        err.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug: a one-line message, not a traceback, unless debugging
+        if os.environ.get("DSLGEN_DEBUG"):
+            raise
+        err.print(
+            f"[red]dslgen: internal error:[/] {type(exc).__name__}: {exc} (set DSLGEN_DEBUG=1 for details)"
+        )
+        sys.exit(1)

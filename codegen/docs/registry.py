@@ -1,0 +1,80 @@
+"""Which documentation sources make up the default index, and when it must be rebuilt."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from importlib import metadata
+from pathlib import Path
+
+from codegen.docs.index import DocIndex, IndexConfig, Progress, build_index, index_root, open_index
+from codegen.docs.source import Source
+from codegen.errors import IndexUnavailable
+from codegen.paths import package_data
+
+__all__ = ["Progress", "current_stamp", "default_sources", "ensure_index"]
+
+MAN_ROOT = Path("/usr/share/man")
+STAMP_PACKAGES = ("dslgen", "ansible", "ansible-core", "fortls")
+
+
+def default_sources(config: IndexConfig) -> list[Source]:
+    """Ordered by authority: when two sources document the same name, the earlier one's schema wins."""
+    from codegen.docs.ansible import AnsibleCollectionSource, InstalledAnsibleSource
+    from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSource
+    from codegen.docs.fortran import fortran_sources
+
+    return [
+        *(AnsibleCollectionSource(path) for path in config.collections),
+        InstalledAnsibleSource(),
+        ManPageSource(),
+        BuiltinSource(),
+        HelpSource(),
+        TldrSource(),
+        *fortran_sources(),
+    ]
+
+
+def current_stamp(config: IndexConfig) -> str:
+    """Cheap fingerprint of everything the sources read: package versions, man directories, the
+    packaged data and user collections. Computed on every start, so it only stats directories."""
+    parts: list[str] = []
+    for pkg in STAMP_PACKAGES:
+        try:
+            parts.append(f"{pkg}={metadata.version(pkg)}")
+        except metadata.PackageNotFoundError:
+            parts.append(f"{pkg}=-")
+    for section in ("man1", "man3", "man6", "man8"):
+        path = MAN_ROOT / section
+        parts.append(f"{section}={path.stat().st_mtime_ns if path.is_dir() else '-'}")
+    data = package_data("")
+    for entry in sorted(data.iterdir()) if data.is_dir() else []:
+        st = entry.stat()
+        parts.append(f"{entry.name}={st.st_size}:{st.st_mtime_ns}")
+    for coll in config.collections:
+        latest = (
+            max((p.stat().st_mtime_ns for p in Path(coll).rglob("*.py")), default=0)
+            if os.path.isdir(coll)
+            else 0
+        )
+        parts.append(f"{coll}={latest}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def ensure_index(
+    *, progress: Progress | None = None, root: Path | None = None, force: bool = False
+) -> DocIndex:
+    """The current index; built on first use and rebuilt (incrementally) when its sources changed."""
+    root = root or index_root()
+    config = IndexConfig.load(root)
+    stamp = current_stamp(config)
+    index = None if force else open_index(root)
+    if index is not None and index.manifest.get("stamp") == stamp:
+        return index
+    if index is not None:
+        index.close()
+    build_index(default_sources(config), root, stamp=stamp, progress=progress, reuse=not force)
+    index = open_index(root)
+    if index is None:
+        raise IndexUnavailable(f"the documentation index could not be written under {root}")
+    return index

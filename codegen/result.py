@@ -1,0 +1,54 @@
+"""The Result of one request: what `--json` prints, what `batch` writes, what the API returns."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+Severity = Literal["error", "warning", "info"]
+
+
+@dataclass(slots=True)
+class Diagnostic:
+    tool: str  # "yaml", "argspec", "bash -n", "shellcheck", "gfortran", "input", "retrieval", ...
+    severity: Severity
+    line: int | None
+    message: str
+
+
+@dataclass(slots=True)
+class DocHit:
+    name: str
+    score: float
+    dsl: str = ""
+    summary: str = ""
+
+
+@dataclass(slots=True)
+class Candidate:
+    code: str
+    valid: bool
+    score: float
+
+
+@dataclass(slots=True)
+class Result:
+    id: str
+    lang: str
+    code: str = ""
+    valid: bool = False
+    docs: list[DocHit] = field(default_factory=list)
+    errors: list[Diagnostic] = field(default_factory=list)
+    warnings: list[Diagnostic] = field(default_factory=list)
+    risky: bool = False
+    candidates: list[Candidate] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def error(cls, id: str, tool: str, message: str, lang: str = "") -> Result:
+        return cls(
+            id=id, lang=lang, errors=[Diagnostic(tool=tool, severity="error", line=None, message=message)]
+        )

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small documentation index built from hand-checked records."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from pathlib import Path
+
+import pytest
+
+from codegen.docs.index import DocIndex, IndexConfig, build_index, index_root, open_index
+from codegen.docs.record import DocRecord
+from codegen.docs.source import Unit
+
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+class JsonlRecordSource:
+    """Records stored one per line: each line is a unit, so editing a line re-parses only it."""
+
+    name = "jsonl"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.loads = 0
+
+    def units(self) -> Iterable[Unit]:
+        for line in self.path.read_text().splitlines():
+            data = json.loads(line)
+            yield Unit(f"{data['dsl']}:{data['name']}", hashlib.sha256(line.encode()).hexdigest())
+
+    def load(self, unit: Unit) -> list[DocRecord]:
+        self.loads += 1
+        for line in self.path.read_text().splitlines():
+            data = json.loads(line)
+            if f"{data['dsl']}:{data['name']}" == unit.id:
+                return [DocRecord.from_json(data)]
+        return []
+
+
+@pytest.fixture
+def records_file(tmp_path: Path) -> Path:
+    path = tmp_path / "records.jsonl"
+    path.write_text((FIXTURES / "index" / "records.jsonl").read_text())
+    return path
+
+
+@pytest.fixture
+def small_index(tmp_path: Path, records_file: Path) -> DocIndex:
+    root = tmp_path / "index"
+    build_index([JsonlRecordSource(records_file)], root, workers=1)
+    index = open_index(root)
+    assert index is not None
+    return index
+
+
+@pytest.fixture
+def dslgen_home(tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """$DSLGEN_HOME holding a fresh small index whose stamp matches this machine, so commands use it
+    instead of building the full one."""
+    from codegen.docs.registry import current_stamp
+
+    home = tmp_path / "home"
+    monkeypatch.setenv("DSLGEN_HOME", str(home))
+    build_index([JsonlRecordSource(records_file)], index_root(), stamp=current_stamp(IndexConfig()), workers=1)
+    return home
