@@ -337,6 +337,13 @@ class DocIndex:
         for i in range(len(self)):
             yield self.record(i)
 
+    def source_records(self, source: str) -> Iterable[DocRecord]:
+        """Records of one source as parsed, before merging and before held-out examples are dropped
+        (evaluation reads the held-out requests from here)."""
+        for (src, _), (_, recs) in _read_unit_cache(self.path).items():
+            if src == source:
+                yield from (DocRecord.from_json(r) for r in recs)
+
     @property
     def bm25(self):
         if self._bm25 is None:

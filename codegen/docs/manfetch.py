@@ -67,13 +67,19 @@ def _extract_man(deb: Path, root: Path) -> int:
     count = 0
     with tarfile.open(fileobj=proc.stdout, mode="r|") as tar:
         for member in tar:
-            parts = Path(member.name).parts  # ('.', 'usr', 'share', 'man', 'man1', 'ls.1.gz')
-            if len(parts) != 6 or parts[1:4] != ("usr", "share", "man") or parts[4] not in SECTIONS:
+            parts = Path(member.name).parts  # ('usr', 'share', 'man', 'man1', 'ls.1.gz'); Path drops './'
+            if len(parts) != 5 or parts[:3] != ("usr", "share", "man") or parts[3] not in SECTIONS:
                 continue
             if not (member.isfile() or member.issym()):
                 continue
-            member.name = f"{parts[4]}/{parts[5]}"
-            tar.extract(member, root, filter="data")
+            member.name = f"{parts[3]}/{parts[4]}"
+            if member.issym() and member.linkname.startswith("/usr/share/man/"):
+                # absolute links would escape the cache (and the data filter rejects them)
+                member.linkname = "../" + member.linkname.removeprefix("/usr/share/man/")
+            try:
+                tar.extract(member, root, filter="data")
+            except tarfile.FilterError:
+                continue  # a link pointing outside the man tree: nothing we can read anyway
             count += 1
     proc.wait()
     return count

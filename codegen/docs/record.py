@@ -12,13 +12,17 @@ bash     {"synopsis": [str], "options": [Flag], "subcommands": [str]}
                  "separators": [" ", "=", ""], "description": str}
          `separators` lists how a value attaches: " " (next word), "=" (--jobs=N), "" (-j4, -I<dir>),
          ":" where documented.
-fortran  {"kind": "intrinsic" | "intrinsic_module" | "blas" | "lapack" | "mpi" | "openmp_directive"
-                  | "openmp_clause" | "openmp_routine",
+fortran  {"kind": "intrinsic" | "intrinsic_module" | "statement" | "blas" | "lapack" | "mpi"
+                  | "openmp_directive" | "openmp_clause" | "openmp_routine",
           "procedure": "function" | "subroutine" | "directive" | "module" | None,
           "signature": str, "arguments": [Arg], "min_args": int, "max_args": int,
           "returns": str | None, "clauses": [str] (directives), "members": [str] (modules)}
          Arg = {"name": str, "type": str, "intent": "in"|"out"|"inout"|None, "optional": bool,
-                "description": str}
+                "description": str, "choices"?: [str]}
+         `max_args` null means any number (max, min). Extra keys by kind: "module" (intrinsics, OpenMP
+         routines), "group" (LAPACK), "f08" (MPI: the `use mpi_f08` binding; the main signature is
+         `use mpi` with IERROR), directives: "end", "end_required", "end_clauses", "association";
+         clauses: "keyword", "directives". Full notes: codegen/docs/fortran.py.
 """
 
 from __future__ import annotations

@@ -21,15 +21,18 @@ STAMP_PACKAGES = ("dslgen", "ansible", "ansible-core", "fortls")
 def default_sources(config: IndexConfig) -> list[Source]:
     """Ordered by authority: when two sources document the same name, the earlier one's schema wins."""
     from codegen.docs.ansible import AnsibleCollectionSource, InstalledAnsibleSource
-    from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSource
+    from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSource, man_roots
     from codegen.docs.fortran import fortran_sources
+    from codegen.docs.manfetch import man_cache
 
+    # the system's man pages first, then those `dslgen index fetch-man` unpacked into the cache
+    man = ManPageSource(manpath=[*man_roots(), man_cache()])
     return [
         *(AnsibleCollectionSource(path) for path in config.collections),
         InstalledAnsibleSource(),
-        ManPageSource(),
+        man,
         BuiltinSource(),
-        HelpSource(),
+        HelpSource(documented=man.names()),
         TldrSource(),
         *fortran_sources(),
     ]
@@ -44,9 +47,12 @@ def current_stamp(config: IndexConfig) -> str:
             parts.append(f"{pkg}={metadata.version(pkg)}")
         except metadata.PackageNotFoundError:
             parts.append(f"{pkg}=-")
-    for section in ("man1", "man3", "man6", "man8"):
-        path = MAN_ROOT / section
-        parts.append(f"{section}={path.stat().st_mtime_ns if path.is_dir() else '-'}")
+    from codegen.docs.manfetch import man_cache
+
+    for root in (MAN_ROOT, man_cache()):
+        for section in ("man1", "man3", "man6", "man8"):
+            path = root / section
+            parts.append(f"{path}={path.stat().st_mtime_ns if path.is_dir() else '-'}")
     data = package_data("")
     for entry in sorted(data.iterdir()) if data.is_dir() else []:
         st = entry.stat()

@@ -1,0 +1,228 @@
+"""Option tags → Flag entries (the bash `schema["options"]` shape of codegen.docs.record).
+
+A tag is the term of an option list item: `-C dir, --directory=dir`, `--jobs[=N]`, `-I<dir>`,
+`-maxdepth levels`, `+o option`. Placeholders may be wrapped in roff.ARG_OPEN/ARG_CLOSE (italic in a
+man page, `Ar` in mdoc), which is the only way to split `-Idir` into `-I` + `dir`; plain help text has
+no such marks.
+
+`separators` is the union over the entry's spellings of how the value attaches, as the documentation
+shows it: " " (`-o file`), "=" (`--file=FILE`), "" (`-j4`, `-I<dir>`, `-O[level]`), ":" (`-g:none`).
+"=" comes from the long spellings and "" from the short ones.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, plain
+
+Flag = dict[str, Any]
+
+_NAME_RE = re.compile(r"(?:--?|\+)(?:\[no-?\])?[A-Za-z0-9?#@](?:[A-Za-z0-9_.#@?-]|\[no-?\])*")
+_SPLIT_RE = re.compile(r"\s*(?:,|\s\|\s|\|(?=[-+])|\s+or\s+)\s*(?=(?:" + ARG_OPEN + r")?[-+][^\s,|])")
+_NEGATION_RE = re.compile(r"\[no-?\]")
+_MAX_ARG_WORDS = 5
+_ITALIC_NUMBER_RE = re.compile(ARG_OPEN + r"[-+][a-z]" + ARG_CLOSE)
+
+
+def looks_like_flag(tag: str) -> bool:
+    text = plain(tag).lstrip()
+    return bool(_NAME_RE.match(text)) and text not in ("-", "--", "+")
+
+
+def _split_alternatives(tag: str) -> list[str]:
+    """`-a, --all` / `-h | --help` / `-a or -b` → spellings; a comma inside a value stays put."""
+    parts = _SPLIT_RE.split(tag.strip())
+    return [p.strip() for p in parts if p.strip()]
+
+
+def _closing_bracket(text: str, start: int) -> int:
+    """Index of the bracket closing text[start] ('[' or '<'), or -1."""
+    open_ch = text[start]
+    close_ch = "]" if open_ch == "[" else ">"
+    depth = 0
+    for k in range(start, len(text)):
+        if text[k] == open_ch:
+            depth += 1
+        elif text[k] == close_ch:
+            depth -= 1
+            if depth == 0:
+                return k
+    return -1
+
+
+def _clean_arg(arg: str) -> str:
+    arg = " ".join(plain(arg).split())
+    if arg.startswith("<") and _closing_bracket(arg, 0) == len(arg) - 1:
+        arg = arg[1:-1]
+    return arg
+
+
+def parse_spelling(spelling: str) -> tuple[list[str], str | None, bool, str | None] | None:
+    """One spelling → (names, arg, optional, separator); None when it is not an option."""
+    text = spelling.strip()
+    m = _NAME_RE.match(text)
+    if not m:
+        return None
+    name = m.group(0).rstrip(".")
+    rest = text[len(name) :]
+    names = [name]
+    neg = _NEGATION_RE.search(name)
+    if neg:  # --[no-]status → --status, --no-status
+        head, tail = name[: neg.start()], name[neg.end() :]
+        names = [head + tail, head + neg.group(0)[1:-1] + tail]
+    flat = plain(rest)
+    if not flat.strip():
+        return names, None, False, None
+    sep: str
+    optional = False
+    if flat.startswith("[="):
+        end = _closing_bracket(flat, 0)
+        sep, optional, arg = "=", True, flat[2:end] if end > 0 else flat[2:]
+    elif flat[0] in "=:":
+        sep, arg = flat[0], flat[1:]
+        if arg.startswith("[") and _closing_bracket(arg, 0) == len(arg.rstrip()) - 1:
+            optional, arg = True, arg.strip()[1:-1]
+    elif flat[0].isspace():
+        sep, arg = " ", flat.strip()
+        if arg.startswith("[") and _closing_bracket(arg, 0) == len(arg) - 1:
+            optional, arg = True, arg[1:-1]
+            if arg.startswith("="):
+                sep, arg = "=", arg[1:]
+    elif flat.startswith("["):
+        end = _closing_bracket(flat, 0)
+        if end != len(flat.rstrip()) - 1:
+            return names, None, False, None
+        sep, optional, arg = "", True, flat[1:end]
+    elif rest.startswith((ARG_OPEN, "<", "{")):
+        sep, arg = "", flat
+    else:
+        return names, None, False, None
+    arg = _clean_arg(arg)
+    if not arg or arg.startswith(("(", "-", "...")) or len(arg.split()) > _MAX_ARG_WORDS:
+        return names, None, False, None
+    return names, arg, optional, sep
+
+
+def parse_tag(tag: str, description: str = "") -> Flag | None:
+    """An option-list term → one Flag entry, or None when the term is not an option."""
+    tag = tag.strip()
+    if len(tag) > 2 and tag[0] == tag[-1] and tag[0] in "\"'":  # older pod2man quotes code: "-b"
+        tag = tag[1:-1]
+    if tag.startswith(ARG_OPEN):
+        # Some pages set whole terms in italics (xxd, hostname): the marks then say nothing about
+        # placeholders. An italic `+n`/`-n` alone is find's numeric-argument notation, not a flag.
+        if _ITALIC_NUMBER_RE.fullmatch(tag):
+            return None
+        tag = plain(tag)
+    if not looks_like_flag(tag):
+        return None
+    spellings: list[str] = []
+    for part in _split_alternatives(tag):
+        if looks_like_flag(part) or not spellings:
+            spellings.append(part)
+        else:  # `-o name, value`: the comma belonged to the value
+            spellings[-1] += ", " + part
+    names: list[str] = []
+    arg: str | None = None
+    optional_all = True
+    separators: list[str] = []
+    bare_short = False
+    for spelling in spellings:
+        parsed = parse_spelling(spelling)
+        if parsed is None:
+            continue
+        spelled, value, optional, sep = parsed
+        names.extend(n for n in spelled if n not in names)
+        if value is None:
+            bare_short = bare_short or not spelled[0].startswith("--")
+            continue
+        arg = arg or value
+        optional_all = optional_all and optional
+        if sep is not None and sep not in separators:
+            separators.append(sep)
+    if not names:
+        return None
+    if arg is not None and bare_short and separators == ["="]:
+        # GNU `-w, --width=COLS`: "mandatory arguments to long options are mandatory for short
+        # options too" — the short spelling takes the value as the next word.
+        separators.insert(0, " ")
+    return {
+        "flags": names,
+        "arg": arg,
+        "arg_optional": bool(arg) and optional_all,
+        "separators": separators if arg else [],
+        "description": " ".join(description.split()),
+    }
+
+
+def attached_forms(synopsis: str) -> dict[str, tuple[str, str]]:
+    """`-O<level>` spellings with a marked placeholder in a synopsis → {"-Olevel": ("-O", "level")}.
+    Lets a plainly typeset item term (`.IP -Olevel`) be split the way the synopsis shows it."""
+    forms = {}
+    pattern = re.compile(r"(?<![\w-])(-[A-Za-z0-9])" + ARG_OPEN + r"([^" + ARG_CLOSE + r"]+)" + ARG_CLOSE)
+    for m in pattern.finditer(synopsis):
+        forms[m.group(1) + m.group(2)] = (m.group(1), m.group(2))
+    return forms
+
+
+def apply_attached_forms(tag: str, forms: dict[str, tuple[str, str]]) -> str:
+    """Re-mark a plainly typeset `-Olevel` term as `-O` + placeholder when the synopsis marks that
+    form. Without such a mark `-Olevel` stays one flag: in roman type it cannot be told from
+    `-Bgroup` or `-mcache`, which are flags."""
+    if ARG_OPEN in tag:
+        return tag
+    head, sep, tail = tag.partition(" ")
+    if head in forms:
+        flag, arg = forms[head]
+        return f"{flag}{ARG_OPEN}{arg}{ARG_CLOSE}{sep}{tail}"
+    return tag
+
+
+# `[-y dir]`: an optional group holding exactly one option and its marked placeholder. Outside such
+# a group the word after an option is as often an operand (`fsfreeze --unfreeze mountpoint`).
+_SYNOPSIS_VALUE_RE = re.compile(
+    r"\[\s*(--?[A-Za-z0-9][\w.-]*)(=| |)" + ARG_OPEN + r"([^" + ARG_CLOSE + r"]+)" + ARG_CLOSE + r"\s*\]"
+)
+
+
+def synopsis_values(synopsis: str) -> dict[str, tuple[str, str]]:
+    """Option values a synopsis shows in their own optional group: `[-y dir]` → {"-y": ("dir", " ")}."""
+    values: dict[str, tuple[str, str]] = {}
+    for m in _SYNOPSIS_VALUE_RE.finditer(synopsis):
+        arg = " ".join(m.group(3).split())
+        if arg and not arg.startswith(("-", "[")):
+            values.setdefault(m.group(1), (arg, m.group(2)))
+    return values
+
+
+def fill_from_synopsis(flag: Flag, values: dict[str, tuple[str, str]]) -> None:
+    """An option item that shows no value takes the one its synopsis shows (fc-cache: `-y dir`) — if
+    that is its main spelling: an item grouping many options (`-allow_proxy_certs, -attime, ...`)
+    cannot give one option's value to all of them."""
+    spellings = flag["flags"]
+    if flag["arg"] is None and spellings[0] in values:
+        arg, sep = values[spellings[0]]
+        flag.update(arg=arg, arg_optional=False, separators=[sep])
+
+
+def merge_flags(flags: list[Flag]) -> list[Flag]:
+    """One entry per spelling set: repeated items (find's two `-exec` forms) are merged, and an item
+    that only regroups spellings listed before (`-print, -fprint` in a later section) is dropped."""
+    merged: dict[tuple[str, ...], Flag] = {}
+    spelled: set[str] = set()
+    for flag in flags:
+        key = tuple(flag["flags"])
+        seen = merged.get(key)
+        if seen is None:
+            if spelled.issuperset(key):  # a later regrouping of options already listed
+                continue
+            merged[key] = flag
+            spelled.update(key)
+            continue
+        if flag["description"] and flag["description"] not in seen["description"]:
+            seen["description"] = (seen["description"] + " " + flag["description"]).strip()
+        if seen["arg"] is None and flag["arg"] is not None:
+            seen.update(arg=flag["arg"], arg_optional=flag["arg_optional"], separators=flag["separators"])
+    return list(merged.values())
