@@ -27,7 +27,7 @@ from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
 
-from codegen.docs.index import open_index
+from codegen.docs.index import DocIndex, open_index
 from codegen.docs.registry import ensure_index
 from codegen.retrieval import Retriever
 
@@ -55,8 +55,9 @@ def example_command(cmd: str) -> str:
 def bash_requests(tldr: Path) -> list[Request]:
     dev = read_ids("bash_dev")
     out = []
-    for line in gzip.open(tldr, "rt", encoding="utf-8"):
-        page = json.loads(line)
+    with gzip.open(tldr, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for line in fh]
+    for page in pages:
         if page["page"] not in dev:
             continue
         for i, ex in enumerate(page["examples"]):
@@ -65,12 +66,14 @@ def bash_requests(tldr: Path) -> list[Request]:
     return out
 
 
-def ansible_requests(index) -> list[Request]:  # noqa: ANN001 - DocIndex
+def ansible_requests(index: DocIndex) -> list[Request]:
     dev = read_ids("ansible_dev")
     out = []
     for rec in index.source_records("ansible"):
         if rec.name in dev:
-            out.extend(Request(f"{rec.name}#{i}", ex.nl, "ansible", {rec.name}) for i, ex in enumerate(rec.examples))
+            out.extend(
+                Request(f"{rec.name}#{i}", ex.nl, "ansible", {rec.name}) for i, ex in enumerate(rec.examples)
+            )
     return out
 
 
@@ -99,7 +102,11 @@ def main() -> None:
     retriever.search("warm up the bm25 index", k=1)
     load_seconds = time.perf_counter() - t0
 
-    sets = {"bash": bash_requests(args.tldr), "ansible": ansible_requests(index), "fortran": fortran_requests()}
+    sets = {
+        "bash": bash_requests(args.tldr),
+        "ansible": ansible_requests(index),
+        "fortran": fortran_requests(),
+    }
     if args.limit:
         sets = {k: v[: args.limit] for k, v in sets.items()}
     rows: dict[str, dict[str, float]] = {}

@@ -30,7 +30,8 @@ def write(name: str, ids: list[str], origin: str) -> None:
 
 def main(tldr: str) -> None:
     OUT.mkdir(parents=True, exist_ok=True)
-    pages = sorted({json.loads(line)["page"] for line in gzip.open(tldr, "rt", encoding="utf-8")})
+    with gzip.open(tldr, "rt", encoding="utf-8") as fh:
+        pages = sorted({json.loads(line)["page"] for line in fh})
     modules = sorted(installed_module_names())
     ansible = f"ansible {metadata.version('ansible')}, ansible-core {metadata.version('ansible-core')}"
     for split in ("dev", "test"):

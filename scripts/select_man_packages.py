@@ -35,11 +35,19 @@ def gold_commands(pages: list[dict]) -> dict[str, set[str]]:
 
 
 def main(tldr: str) -> None:
-    pages = [json.loads(line) for line in gzip.open(tldr, "rt", encoding="utf-8")]
+    with gzip.open(tldr, "rt", encoding="utf-8") as fh:
+        pages = [json.loads(line) for line in fh]
     gold = gold_commands(pages)
-    local = {MAN_FILE.sub("", p.name) for s in ("man1", "man6", "man8") for p in Path("/usr/share/man", s).glob("*")}
+    local = {
+        MAN_FILE.sub("", p.name)
+        for s in ("man1", "man6", "man8")
+        for p in Path("/usr/share/man", s).glob("*")
+    }
     listing = subprocess.run(
-        ["apt-file", "search", "-x", r"^/usr/share/man/man[168]/[^/]+$"], capture_output=True, text=True, check=True
+        ["apt-file", "search", "-x", r"^/usr/share/man/man[168]/[^/]+$"],
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     providers: dict[str, set[str]] = defaultdict(set)
     for line in listing.splitlines():
