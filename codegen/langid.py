@@ -1,0 +1,97 @@
+"""Which language a request is for, learned from the index's own example requests.
+
+Retrieval votes alone confuse Ansible and Bash (both have a `user` document); how people phrase
+requests separates them better: tldr-style "List files in `path`" vs Ansible task names such as
+"Ensure nginx is present". A logistic regression over hashed word uni/bigrams is trained at index
+build time on the example requests of every non-held-out document (Fortran: routine summaries and
+example requests), and stored as plain arrays next to the index.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import numpy as np
+
+from codegen.docs.record import DSLS, DocRecord
+
+N_FEATURES = 1 << 18
+TOKEN_PATTERN = r"[A-Za-z0-9_]+|`|'|\""
+MAX_PER_LANGUAGE = 25_000  # enough to learn the phrasing; keeps the build under a minute
+
+
+def _vectorizer():
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    return HashingVectorizer(
+        n_features=N_FEATURES,
+        ngram_range=(1, 2),
+        alternate_sign=False,
+        token_pattern=TOKEN_PATTERN,
+        norm=None,
+    )
+
+
+def training_texts(records: Iterable[DocRecord]) -> tuple[list[str], list[str]]:
+    texts: list[str] = []
+    labels: list[str] = []
+    per_lang = dict.fromkeys(DSLS, 0)
+    for rec in records:
+        samples = [e.nl for e in rec.examples]
+        if rec.dsl == "fortran" and rec.summary:
+            samples.append(rec.summary)
+        for nl in samples:
+            if nl and per_lang[rec.dsl] < MAX_PER_LANGUAGE:
+                texts.append(nl)
+                labels.append(rec.dsl)
+                per_lang[rec.dsl] += 1
+    return texts, labels
+
+
+class LanguageModel:
+    def __init__(self, classes: list[str], coef: np.ndarray, intercept: np.ndarray, idf: np.ndarray) -> None:
+        self.classes = classes
+        self.coef = coef
+        self.intercept = intercept
+        self.idf = idf
+        self._vec = _vectorizer()
+
+    @classmethod
+    def train(cls, records: Iterable[DocRecord]) -> LanguageModel | None:
+        """None when the records do not cover at least two languages (nothing to tell apart)."""
+        from sklearn.feature_extraction.text import TfidfTransformer
+        from sklearn.linear_model import LogisticRegression
+
+        texts, labels = training_texts(records)
+        if len(set(labels)) < 2:
+            return None
+        counts = _vectorizer().transform(texts)
+        tfidf = TfidfTransformer(sublinear_tf=True).fit(counts)
+        clf = LogisticRegression(C=4.0, max_iter=2000, class_weight="balanced")
+        clf.fit(tfidf.transform(counts), labels)
+        coef = clf.coef_.astype(np.float32)
+        intercept = clf.intercept_.astype(np.float32)
+        if len(clf.classes_) == 2:  # binary LR stores one row: expand to one row per class
+            coef = np.vstack([-coef, coef]) / 2
+            intercept = np.array([-intercept[0], intercept[0]], dtype=np.float32) / 2
+        return cls(list(clf.classes_), coef, intercept, tfidf.idf_.astype(np.float32))
+
+    def save(self, path: Path) -> None:
+        np.savez(path, classes=np.array(self.classes), coef=self.coef, intercept=self.intercept, idf=self.idf)
+
+    @classmethod
+    def load(cls, path: Path) -> LanguageModel:
+        data = np.load(path, allow_pickle=False)
+        return cls([str(c) for c in data["classes"]], data["coef"], data["intercept"], data["idf"])
+
+    def probabilities(self, text: str) -> dict[str, float]:
+        x = self._vec.transform([text])
+        x.data = (np.log(x.data) + 1.0) * self.idf[x.indices]  # sublinear tf, idf
+        norm = np.sqrt((x.data**2).sum()) or 1.0
+        logits = (self.coef[:, x.indices] @ (x.data / norm)) + self.intercept
+        p = np.exp(logits - logits.max())
+        p /= p.sum()
+        probs = dict.fromkeys(DSLS, 0.0)
+        probs.update({c: float(v) for c, v in zip(self.classes, p, strict=True)})
+        return probs
