@@ -172,7 +172,9 @@ def main() -> None:
         "query_ms_p95": latencies[int(0.95 * (len(latencies) - 1))] * 1000,
         "command": " ".join(["python", "benchmarks/retrieval.py", *sys.argv[1:]]),
     }
-    print(f"{'lang':8} {'n':>6} {'Hits@1':>7} {'Hits@5':>7} {'H@1 auto':>9} {'H@5 auto':>9} {'documented':>10}")
+    print(
+        f"{'lang':8} {'n':>6} {'Hits@1':>7} {'Hits@5':>7} {'H@1 auto':>9} {'H@5 auto':>9} {'documented':>10}"
+    )
     for lang, r in rows.items():
         print(
             f"{lang:8} {r['scored']:>6} {r['hits@1']:>7.1%} {r['hits@5']:>7.1%}"

@@ -6,7 +6,7 @@ import json
 import os
 import sys
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from dataclasses import asdict
 from enum import StrEnum
 from pathlib import Path
@@ -119,23 +119,46 @@ def generate(
     device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
     seed: Annotated[int | None, typer.Option(help="Random seed for sampling.")] = None,
     dense: Annotated[bool, typer.Option(help="Re-rank documents with the dense embedding model.")] = False,
+    run_it: Annotated[
+        bool, typer.Option("--run", help="Run the generated Bash command after confirmation.")
+    ] = False,
+    yes: Annotated[
+        bool, typer.Option("--yes", help="With --run: confirm without asking (not for risky code).")
+    ] = False,
+    allow_risky: Annotated[bool, typer.Option(help="With --run --yes: also run code judged risky.")] = False,
 ) -> None:
     from codegen.request import check_request
 
-    del n, no_constrain, seed  # decoding options take effect once a model is installed
     problem = check_request(task)
     if problem is not None:
         raise InputError(problem)
     gen = _load_generator(model, device, dense)
-    result = gen.generate(task, _lang(lang), k=top_k)
+    with err.status("generating…", spinner="dots") if err.is_terminal else nullcontext():
+        result = gen.generate(task, _lang(lang), k=top_k, n=n, constrain=not no_constrain, seed=seed)
     if as_json:
         out.print_json(json.dumps(result.to_json(), ensure_ascii=False))
     else:
         _print_result(result, explain)
     if any(e.tool == "input" for e in result.errors):
         raise typer.Exit(2)
-    if result.code and not result.valid:
+    if gen.model is not None and not result.valid:
         raise typer.Exit(1)
+    if run_it:
+        _run(result, yes, allow_risky)
+
+
+def _run(result: Any, yes: bool, allow_risky: bool) -> None:
+    from codegen.run import run_confirmed
+
+    if result.lang != "bash":
+        raise InputError(f"--run only runs Bash; this is {result.lang} code")
+    outcome = run_confirmed(
+        result.code, prompt_in=sys.stdin, prompt_out=sys.stderr, yes=yes, allow_risky=allow_risky
+    )
+    if not outcome.ran:
+        err.print(f"not run: {outcome.reason}")
+        raise typer.Exit(1)
+    raise typer.Exit(outcome.exit_code or 0)
 
 
 def _print_result(result: Any, explain: bool) -> None:
@@ -150,8 +173,20 @@ def _print_result(result: Any, explain: bool) -> None:
         f"[bold]language[/]: {result.lang}   [bold]documents[/]: "
         + ", ".join(d.name for d in result.docs[:3])
     )
+    if explain:
+        for d in result.docs:
+            err.print(f"  {d.name} ({d.score:.2f}): {d.summary}", highlight=False)
+        for line in result.constraints:
+            err.print(f"  [dim]grammar:[/] {line}", highlight=False)
+    for rank, cand in enumerate(result.candidates, 2):
+        err.print(
+            f"[bold]candidate {rank}[/] ({'valid' if cand.valid else 'invalid'}, score {cand.score:.2f}):"
+        )
+        err.print(cand.code, highlight=False, markup=False)
+    if result.risky:
+        err.print("[bold red]risky:[/] review before running (see the safety warnings)")
     for diag in result.errors:
-        err.print(f"[red]error[/] ({diag.tool}): {diag.message}")
+        err.print(f"[red]error[/] ({diag.tool}): {diag.message}", highlight=False)
     for diag in result.warnings:
         if explain or diag.severity != "info":
             err.print(f"[yellow]{diag.severity}[/] ({diag.tool}): {diag.message}")
@@ -309,6 +344,41 @@ def index_search(
         out.print_json(json.dumps([asdict(d) for d in docs]))
     else:
         _docs_table(docs, title=f"documentation for {query!r}")
+
+
+# -------------------------------------------------------------------------------------------- lsp
+
+
+@app.command("serve-lsp", help="Run the language server on stdio (for editors: see the README).")
+def serve_lsp(
+    model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
+    device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
+) -> None:
+    import logging
+
+    from codegen.lsp import create_server
+    from codegen.pipeline import Generator
+
+    if model is not None and not model.is_dir():
+        raise InputError(f"--model {model}: no such model directory")
+    # stdout carries the protocol: logs go to stderr, and no progress bars are drawn
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    create_server(lambda: Generator.load(str(model) if model else None, device.value)).start_io()
+
+
+# ------------------------------------------------------------------------------------ sub-commands
+
+
+def _mount_subcommands() -> None:
+    from codegen.evaluation.cli import app as eval_app
+    from codegen.tokenization.cli import app as tokenizer_app
+
+    # registered directly (not add_typer) so `dslgen eval` is a command `_subcommands()` knows
+    app.registered_commands += eval_app.registered_commands
+    app.add_typer(tokenizer_app, name="tokenizer", help="Train, apply and measure the code tokenizers.")
+
+
+_mount_subcommands()
 
 
 # -------------------------------------------------------------------------------------------- main

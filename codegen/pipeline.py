@@ -1,4 +1,4 @@
-"""Generator: request -> Result. Wires retrieval, schema/grammar, decoding and validation together."""
+"""Generator: request -> Result. Wires retrieval, grammar, decoding and validation together."""
 
 from __future__ import annotations
 
@@ -7,9 +7,12 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 
 from codegen.docs.index import DocIndex
+from codegen.docs.record import DocRecord
 from codegen.docs.registry import Progress, ensure_index
+from codegen.model.loading import LoadedModel, default_model_dir, load_model
+from codegen.prompt import build_prompt
 from codegen.request import check_request
-from codegen.result import Diagnostic, DocHit, Result
+from codegen.result import Candidate, Diagnostic, DocHit, Result
 from codegen.retrieval import Hit, Retriever
 
 DEFAULT_TOP_K = 5
@@ -23,9 +26,10 @@ class Task:
 
 
 class Generator:
-    def __init__(self, index: DocIndex, retriever: Retriever) -> None:
+    def __init__(self, index: DocIndex, retriever: Retriever, model: LoadedModel | None = None) -> None:
         self.index = index
         self.retriever = retriever
+        self.model = model
 
     @classmethod
     def load(
@@ -36,11 +40,12 @@ class Generator:
         dense: bool = False,
         progress: Progress | None = None,
     ) -> Generator:
-        """Open (building on first use) the documentation index. `model`/`device` select the language
-        model; until a default model ships, generation stops after retrieval."""
-        del model, device  # the model stage lands with the default model
+        """Open (building on first use) the documentation index and load the model: `model` if given,
+        else the shipped default model when there is one (otherwise generation stops after retrieval)."""
+        path = model or default_model_dir()
+        loaded = load_model(path, device) if path is not None else None
         index = ensure_index(progress=progress)
-        return cls(index, Retriever(index, dense=dense))
+        return cls(index, Retriever(index, dense=dense), loaded)
 
     def retrieve(self, task: str, lang: str | None = None, k: int = DEFAULT_TOP_K) -> tuple[str, list[Hit]]:
         """The language (given, or detected) and the top-k documents of that language."""
@@ -48,7 +53,18 @@ class Generator:
             lang, _ = self.retriever.detect_language(task)
         return lang, self.retriever.search(task, lang=lang, k=k)
 
-    def generate(self, task: str, lang: str | None = None, k: int = DEFAULT_TOP_K, *, id: str = "") -> Result:
+    def generate(
+        self,
+        task: str,
+        lang: str | None = None,
+        k: int = DEFAULT_TOP_K,
+        *,
+        id: str = "",
+        n: int = 1,
+        constrain: bool = True,
+        seed: int | None = None,
+        max_new_tokens: int = 256,
+    ) -> Result:
         t0 = time.perf_counter()
         problem = check_request(task)
         if problem is not None:
@@ -59,13 +75,79 @@ class Generator:
             lang=lang,
             docs=[DocHit(name=h.name, score=round(h.score, 4), dsl=h.dsl, summary=h.summary) for h in hits],
         )
-        result.warnings.append(
-            Diagnostic(
-                "model", "info", None, "no language model installed yet: showing the retrieved documentation"
+        if self.model is None:
+            result.warnings.append(
+                Diagnostic(
+                    "model", "info", None, "no language model installed: showing the retrieved documentation"
+                )
             )
-        )
+        else:
+            records = [self.retriever.record(h) for h in hits]
+            self._decode(
+                result, task, records, n=n, constrain=constrain, seed=seed, max_new_tokens=max_new_tokens
+            )
         result.seconds = round(time.perf_counter() - t0, 4)
         return result
+
+    def _decode(
+        self,
+        result: Result,
+        task: str,
+        records: list[DocRecord],
+        *,
+        n: int,
+        constrain: bool,
+        seed: int | None,
+        max_new_tokens: int,
+    ) -> None:
+        from codegen.decoding import DecodingError, generate
+        from codegen.grammar import GrammarError, build_grammar
+        from codegen.safety import assess
+        from codegen.validate import validate
+
+        assert self.model is not None
+        grammar = None
+        if constrain:
+            try:
+                spec = build_grammar(result.lang, records)
+            except GrammarError as exc:
+                result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
+                return
+            grammar, result.constraints = spec.text, spec.constraints
+        else:
+            result.warnings.append(
+                Diagnostic("decoding", "info", None, "decoded without grammar constraints")
+            )
+        out = generate(
+            self.model.model,
+            self.model.tokenizer,
+            build_prompt(task, result.lang, records),
+            grammar,
+            n=n,
+            temperature=0.0 if seed is None else 0.8,
+            seed=seed,
+            max_new_tokens=max_new_tokens,
+        )
+        if isinstance(out, DecodingError):
+            result.errors.append(Diagnostic("decoding", "error", None, out.message))
+            return
+        checked = []
+        for gen in out:
+            verdict = validate(result.lang, gen.text, records)
+            if not gen.finished:
+                verdict.errors.append(Diagnostic("decoding", "error", None, "output cut at the token limit"))
+            checked.append((gen, verdict))
+        # the best candidate is the most likely valid one; decoding already sorted by likelihood
+        checked.sort(key=lambda gv: not gv[1].ok)
+        best, verdict = checked[0]
+        result.code, result.valid = best.text, verdict.ok
+        result.errors += verdict.errors
+        result.warnings += verdict.warnings
+        result.candidates = [Candidate(g.text, v.ok, round(g.score, 4)) for g, v in checked[1:]]
+        if result.lang == "bash":
+            safety = assess(best.text)
+            result.risky = safety.risky
+            result.warnings += safety.warnings()
 
     def generate_many(self, tasks: Iterable[Task | str]) -> Iterator[Result]:
         for task in tasks:

@@ -43,6 +43,7 @@ class Result:
     risky: bool = False
     candidates: list[Candidate] = field(default_factory=list)
     seconds: float = 0.0
+    constraints: list[str] = field(default_factory=list)  # what the grammar allowed, one line per document
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

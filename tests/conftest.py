@@ -12,8 +12,11 @@ import pytest
 from codegen.docs.index import DocIndex, IndexConfig, build_index, index_root, open_index
 from codegen.docs.record import DocRecord
 from codegen.docs.source import Unit
+from codegen.torch_compat import load_torch_dynamo
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+load_torch_dynamo()  # tests mix ansible and torch in one process (see codegen/torch_compat.py)
 
 
 class JsonlRecordSource:
@@ -63,5 +66,25 @@ def dslgen_home(tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPa
 
     home = tmp_path / "home"
     monkeypatch.setenv("DSLGEN_HOME", str(home))
-    build_index([JsonlRecordSource(records_file)], index_root(), stamp=current_stamp(IndexConfig()), workers=1)
+    build_index(
+        [JsonlRecordSource(records_file)], index_root(), stamp=current_stamp(IndexConfig()), workers=1
+    )
     return home
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A randomly initialised Llama with a byte-level BPE trained on the fixture records: a stand-in
+    for the default model that loads like any Hugging Face directory."""
+    from tests.tiny_lm import random_llama, train_bpe
+
+    texts = []
+    for line in (FIXTURES / "index" / "records.jsonl").read_text().splitlines():
+        data = json.loads(line)
+        texts += [data["summary"], data["text"], *(e["code"] for e in data.get("examples", []))]
+    tokenizer = train_bpe(texts * 4, 400)
+    model = random_llama(len(tokenizer), hidden=32, layers=1)
+    path = tmp_path_factory.mktemp("tiny-model")
+    model.save_pretrained(path)
+    tokenizer.save_pretrained(path)
+    return path

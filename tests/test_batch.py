@@ -17,7 +17,10 @@ def items(data: bytes) -> list:
 
 def test_good_lines_become_requests() -> None:
     got = items(b'{"id": "a", "nl": "list files", "lang": "bash"}\n{"id": "b", "nl": "add a user"}\n')
-    assert [(i.id, i.nl, i.lang, i.error) for i in got] == [("a", "list files", "bash", None), ("b", "add a user", None, None)]
+    assert [(i.id, i.nl, i.lang, i.error) for i in got] == [
+        ("a", "list files", "bash", None),
+        ("b", "add a user", None, None),
+    ]
 
 
 def test_bad_lines_become_error_results_for_their_id() -> None:
@@ -37,7 +40,9 @@ def test_bad_lines_become_error_results_for_their_id() -> None:
 
 
 def test_huge_line_is_skipped_and_the_next_is_read() -> None:
-    data = b'{"id": "big", "nl": "' + b"x" * (MAX_LINE_BYTES + 10) + b'"}\n{"id": "after", "nl": "list files"}\n'
+    data = (
+        b'{"id": "big", "nl": "' + b"x" * (MAX_LINE_BYTES + 10) + b'"}\n{"id": "after", "nl": "list files"}\n'
+    )
     got = items(data)
     assert got[0].error is not None and "longer than 1 MiB" in got[0].error.errors[0].message
     assert got[1].id == "after" and got[1].error is None

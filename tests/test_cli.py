@@ -16,7 +16,12 @@ from codegen.docs.index import index_root
 def run(*args: str | bytes, home: Path, stdin: bytes | None = None) -> subprocess.CompletedProcess[bytes]:
     env = os.environ | {"DSLGEN_HOME": str(home), "COLUMNS": "200"}
     return subprocess.run(
-        [sys.executable, "-m", "codegen", *args], capture_output=True, env=env, input=stdin, timeout=120, check=False
+        [sys.executable, "-m", "codegen", *args],
+        capture_output=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+        check=False,
     )
 
 
@@ -39,7 +44,18 @@ def test_json_result_has_the_documented_fields(dslgen_home: Path) -> None:
     proc = run("multiply two double precision matrices", "--json", home=dslgen_home)
     assert proc.returncode == 0, proc.stderr.decode()
     result = json.loads(proc.stdout)
-    assert set(result) >= {"id", "lang", "code", "valid", "docs", "errors", "warnings", "risky", "candidates", "seconds"}
+    assert set(result) >= {
+        "id",
+        "lang",
+        "code",
+        "valid",
+        "docs",
+        "errors",
+        "warnings",
+        "risky",
+        "candidates",
+        "seconds",
+    }
     assert result["lang"] == "fortran" and result["docs"][0]["name"] == "dgemm"
 
 
@@ -87,7 +103,9 @@ def test_index_stats_and_search(dslgen_home: Path) -> None:
     assert hits[0]["name"] == "dgesv"
 
 
-def test_missing_index_is_built_on_first_use(tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_missing_index_is_built_on_first_use(
+    tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     from codegen.docs import registry
     from codegen.pipeline import Generator
     from tests.conftest import JsonlRecordSource

@@ -54,7 +54,11 @@ def test_force_rebuild_reparses_everything(tmp_path: Path, records_file: Path) -
 
 def test_parallel_build_matches_serial(tmp_path: Path, records_file: Path) -> None:
     lines = records_file.read_text().splitlines()
-    many = [json.dumps(json.loads(ln) | {"name": f"{json.loads(ln)['name']}{i}"}) for i in range(3) for ln in lines]
+    many = [
+        json.dumps(json.loads(ln) | {"name": f"{json.loads(ln)['name']}{i}"})
+        for i in range(3)
+        for ln in lines
+    ]
     records_file.write_text("\n".join(many) + "\n")
     build_index([JsonlRecordSource(records_file)], tmp_path / "a", workers=1)
     build_index([JsonlRecordSource(records_file)], tmp_path / "b", workers=2)
@@ -65,7 +69,9 @@ def test_parallel_build_matches_serial(tmp_path: Path, records_file: Path) -> No
 
 def test_merge_prefers_first_schema_and_collects_examples() -> None:
     man = DocRecord("bash", "tar", "an archiving utility", "GNU tar saves files", schema={"options": [1]})
-    tldr = DocRecord("bash", "tar", "Archiving utility.", "", examples=[Example("Create an archive", "tar cf a.tar f")])
+    tldr = DocRecord(
+        "bash", "tar", "Archiving utility.", "", examples=[Example("Create an archive", "tar cf a.tar f")]
+    )
     (merged,) = merge_records([man, tldr])
     assert merged.schema == {"options": [1]} and merged.summary == "an archiving utility"
     assert merged.examples == ([] if held_out("tar") else tldr.examples)

@@ -32,7 +32,9 @@ def make_deb(tmp: Path) -> Path:
     (pkg / "usr/bin").mkdir(parents=True)
     (pkg / "usr/bin/frob").write_text("#!/bin/sh\n")
     deb = tmp / "frob.deb"
-    subprocess.run(["dpkg-deb", "--root-owner-group", "--build", str(pkg), str(deb)], check=True, capture_output=True)
+    subprocess.run(
+        ["dpkg-deb", "--root-owner-group", "--build", str(pkg), str(deb)], check=True, capture_output=True
+    )
     return deb
 
 

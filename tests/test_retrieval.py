@@ -21,7 +21,9 @@ from codegen.retrieval import Retriever
         ("broadcast a value from the root process to all processes", "fortran", "MPI_Bcast"),
     ],
 )
-def test_known_queries_rank_the_right_document_first(small_index: DocIndex, query: str, lang: str, expected: str) -> None:
+def test_known_queries_rank_the_right_document_first(
+    small_index: DocIndex, query: str, lang: str, expected: str
+) -> None:
     hits = Retriever(small_index).search(query, lang=lang, k=3)
     assert hits[0].name == expected
     assert all(h.dsl == lang for h in hits)

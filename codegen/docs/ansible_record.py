@@ -111,4 +111,6 @@ def module_record(
         examples=examples,
         source=source,
         version=version,
+        # ansible-core's own modules are what a request means unless it names a platform
+        prior=1.0 if name.startswith("ansible.builtin.") else 0.0,
     )

@@ -58,16 +58,19 @@ from codegen.paths import package_data
 DEFAULT_MAN_ROOTS = ("/usr/local/share/man", "/usr/local/man", "/usr/share/man")
 DPKG_INFO = Path("/var/lib/dpkg/info")
 DPKG_STATUS = Path("/var/lib/dpkg/status")
+PRIORITY_PRIOR = {"required": 1.0, "important": 1.0, "standard": 0.6}
 _SO_STUB_MAX = 512  # bytes; a file this small may be a `.so` redirect (read it to find out)
 
 
 @functools.lru_cache(maxsize=8)
 def _dpkg_tables(
     prefixes: tuple[str, ...], info_dir: Path, status: Path
-) -> tuple[dict[str, str], dict[str, str]]:
-    """(file → package for files under `prefixes`, package → version), read once per process."""
+) -> tuple[dict[str, str], dict[str, str], dict[str, str]]:
+    """(file → package for files under `prefixes`, package → version, package → Priority), read once
+    per process."""
     owner: dict[str, str] = {}
     versions: dict[str, str] = {}
+    priorities: dict[str, str] = {}
     if info_dir.is_dir():
         for listing in info_dir.glob("*.list"):
             package = listing.stem.split(":")[0]
@@ -85,7 +88,9 @@ def _dpkg_tables(
                 package = line[9:].strip()
             elif line.startswith("Version: ") and package:
                 versions[package] = line[9:].strip()
-    return owner, versions
+            elif line.startswith("Priority: ") and package:
+                priorities[package] = line[10:].strip()
+    return owner, versions, priorities
 
 
 @dataclass(frozen=True)
@@ -102,10 +107,21 @@ class DpkgIndex:
     def under(cls, dirs: Iterable[str]) -> DpkgIndex:
         return cls(tuple(sorted({d.rstrip("/") + "/" for d in dirs if d})))
 
+    def _package(self, path: str) -> str | None:
+        owner = _dpkg_tables(self.prefixes, self.info_dir, self.status)[0]
+        return owner.get(path) or owner.get(os.path.realpath(path))
+
     def version(self, path: str) -> str:
-        owner, versions = _dpkg_tables(self.prefixes, self.info_dir, self.status)
-        package = owner.get(path) or owner.get(os.path.realpath(path))
+        package = self._package(path)
+        versions = _dpkg_tables(self.prefixes, self.info_dir, self.status)[1]
         return f"{package} {versions.get(package, '')}".strip() if package else ""
+
+    def prior(self, path: str) -> float:
+        """Debian's own ranking of how basic a package is: required/important/standard packages
+        hold the commands people mean by default (coreutils' `ls`, not a cloud SDK's `ls`)."""
+        package = self._package(path)
+        priority = _dpkg_tables(self.prefixes, self.info_dir, self.status)[2].get(package or "", "")
+        return PRIORITY_PRIOR.get(priority, 0.0)
 
 
 # ---------------------------------------------------------------- man pages
@@ -240,6 +256,7 @@ class ManPageSource:
             version=self._dpkg.version(page.file),
             aliases=page.aliases,
         )
+        record.prior = self._dpkg.prior(page.file)
         if not (record.summary or record.text or record.schema["options"]):
             return []  # an unresolvable `.so` stub or an empty file documents nothing
         return [record]
@@ -291,6 +308,7 @@ class BuiltinSource:
                     schema={"synopsis": parsed.synopsis, "options": parsed.flags},
                     source=f"{unit.id} -c 'help -m {parsed.name}'",
                     version=f"bash {version.strip()}",
+                    prior=1.0,  # the shell's own commands
                 )
             )
         return records
@@ -305,7 +323,9 @@ DENYLIST = frozenset(
      "yes", "reset", "xdg-open", "sensible-browser", "x-www-browser", "www-browser", "sensible-editor",
      "sensible-pager", "nohup", "setsid", "watch", "top", "htop", "sh", "bash", "dash", "rbash", "zsh",
      "fish", "ksh", "csh", "tcsh", "screen", "tmux", "script", "service", "systemctl", "truncate",
-     "fallocate", "unlink", "shutdown-helper"}
+     "fallocate", "unlink", "shutdown-helper",
+     # dslgen itself: its --help quotes example requests, so it would match every request like them
+     "dslgen"}
 )  # fmt: skip
 DENY_PREFIXES = ("kill", "pkill", "rm", "mkfs", "mkswap", "systemd", "reboot", "shutdown", "halt", "poweroff",
                  "wipe", "format", "fsck", "update-", "dpkg-", "apt", "useradd", "userdel", "usermod",

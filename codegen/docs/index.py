@@ -41,7 +41,7 @@ from codegen.langid import LanguageModel
 from codegen.paths import home
 from codegen.splits import held_out
 
-FORMAT = 1
+FORMAT = 2
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -119,6 +119,7 @@ def merge_records(records: Iterable[DocRecord]) -> list[DocRecord]:
             if rec.text and rec.text not in cur.text:
                 cur.text = f"{cur.text}\n{rec.text}" if cur.text else rec.text
             cur.aliases += [a for a in rec.aliases if a not in cur.aliases and a != cur.name]
+            cur.prior = max(cur.prior, rec.prior)
             cur.examples += rec.examples
     out = list(merged.values())
     for rec in out:
@@ -264,6 +265,7 @@ def _write_records(build: Path, records: list[DocRecord]) -> None:
         "dsl": [r.dsl for r in records],
         "name": [r.name for r in records],
         "summary": [r.summary for r in records],
+        "prior": [r.prior for r in records],
     }
     (build / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
@@ -313,8 +315,11 @@ class DocIndex:
             self.dsl: list[str] = meta["dsl"]
             self.names: list[str] = meta["name"]
             self.summaries: list[str] = meta["summary"]
+            self.priors = np.asarray(meta["prior"], dtype=np.float32)
             self._offsets = np.load(build / "offsets.npy")
-            if len(self._offsets) != len(self.names) + 1 or not (len(self.dsl) == len(self.names)):
+            if len(self._offsets) != len(self.names) + 1 or not (
+                len(self.dsl) == len(self.names) == len(self.priors)
+            ):
                 raise ValueError("record tables disagree in length")
             size = (build / "records.jsonl").stat().st_size
             if int(self._offsets[-1]) != size:
@@ -327,6 +332,7 @@ class DocIndex:
         self._records = open(build / "records.jsonl", "rb")  # noqa: SIM115 - kept open for seeks
         self._bm25 = None
         self._tokenizer = None
+        self._by_word: dict[str, list[int]] | None = None
         self._language_model: LanguageModel | bool | None = False  # False: not loaded yet
         self._dsl_masks: dict[str, np.ndarray] = {}
 
@@ -337,6 +343,17 @@ class DocIndex:
         start, end = int(self._offsets[i]), int(self._offsets[i + 1])
         self._records.seek(start)
         return DocRecord.from_json(json.loads(self._records.read(end - start)))
+
+    def named(self, word: str) -> list[int]:
+        """Positions of documents called `word` (lower-cased name, or for Bash and Ansible the last
+        part of a dotted name: `user` finds ansible.builtin.user)."""
+        if self._by_word is None:
+            by_word: dict[str, list[int]] = {}
+            for i, name in enumerate(self.names):
+                for key in {name.lower(), name.lower().rsplit(".", 1)[-1]}:
+                    by_word.setdefault(key, []).append(i)
+            self._by_word = by_word
+        return self._by_word.get(word, [])
 
     def position(self, dsl: str, name: str) -> int | None:
         return self._by_key.get(f"{dsl}:{name}")

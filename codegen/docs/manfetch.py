@@ -46,7 +46,9 @@ def read_package_list(path: Path) -> list[str]:
 
 def _download(packages: Sequence[str], dest: Path) -> tuple[list[str], list[str]]:
     """Download a chunk; when apt refuses the chunk (one unknown package fails it all), retry singly."""
-    run = subprocess.run(["apt-get", "download", *packages], cwd=dest, capture_output=True, text=True, check=False)
+    run = subprocess.run(
+        ["apt-get", "download", *packages], cwd=dest, capture_output=True, text=True, check=False
+    )
     if run.returncode == 0:
         return list(packages), []
     if len(packages) == 1:

@@ -53,6 +53,9 @@ class DocRecord:
     examples: list[Example] = field(default_factory=list)
     source: str = ""  # where it came from: file path, "ansible-doc", package name
     version: str = ""  # version of the package that provided it
+    # how central the document is among its peers, from its packaging (a Debian package's Priority,
+    # Ansible's builtin collection): 0 to 1; retrieval breaks near-ties with it
+    prior: float = 0.0
 
     @property
     def key(self) -> str:
@@ -74,4 +77,5 @@ class DocRecord:
             examples=examples,
             source=data.get("source", ""),
             version=data.get("version", ""),
+            prior=float(data.get("prior", 0.0)),
         )

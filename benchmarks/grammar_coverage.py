@@ -1,0 +1,455 @@
+"""Replay real data through the specialised grammars and count what they accept.
+
+    nice -n 10 python benchmarks/grammar_coverage.py [--limit N]
+
+- Bash: every tldr example and NL2Bash command (shared data) whose main command has a man page;
+  tldr placeholders are filled first (`{{[-a|--all]}}` -> `-a`, `{{path/to/file}}` -> `path/to/file`).
+  The grammar is specialised with the records of every command in the line (what retrieval
+  would have to return for it), built from the installed man pages and bash builtins.
+- Ansible: every EXAMPLES task of every installed module, against the grammar of its own module;
+  each task is rewritten in the grammar's block layout first (same keys and values).
+- Fortran: subroutines and functions of the Fortran corpus (fixed form converted to free form),
+  against the base grammar: the per-request grammar generates programs from a declared name pool,
+  so real code with its own names is outside it by design.
+
+Prints a table, the misses by kind, and writes benchmarks/results/grammar_coverage.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import gzip
+import json
+import re
+import sys
+import time
+from pathlib import Path
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from codegen.docs.record import DocRecord  # noqa: E402
+from codegen.grammar import GrammarError, build_grammar  # noqa: E402
+from codegen.grammar.ansible import is_plain  # noqa: E402
+from codegen.grammar.base import base_grammar  # noqa: E402
+from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS  # noqa: E402
+from codegen.grammar.check import TASK_KEYWORDS, _FlagTable, _parser, fill_flag_placeholders  # noqa: E402
+from codegen.grammar.lint import accepts  # noqa: E402
+from codegen.paths import home  # noqa: E402
+from codegen.schema import schema_of  # noqa: E402
+
+DATA = ROOT.parent / "shared" / "data" / "bash"
+RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
+
+
+# ---------------------------------------------------------------- bash
+
+
+def fill_placeholders(cmd: str) -> str:
+    """tldr syntax -> a command: `{{[-a|--all]}}` and `[sc|scrub]` take their first form,
+    `{{a|b}}` its first alternative, `{{path/to/file}}` its text; runs of spaces outside quotes
+    become one (the grammar writes one space between words)."""
+    cmd = fill_flag_placeholders(cmd)
+    cmd = re.sub(r"\[([\w-]+)(?:\|[\w-]+)+\]", r"\1", cmd)
+    cmd = re.sub(
+        r"\{\{(.*?)\}\}", lambda m: m.group(1).split("|")[0].replace("...", "").strip() or "x", cmd
+    )
+    parts = re.split(r"""('[^']*'|"(?:[^"\\]|\\.)*")""", cmd)
+    return "".join(p if i % 2 else re.sub(r" {2,}", " ", p) for i, p in enumerate(parts))
+
+
+def command_names(text: str) -> list[str]:
+    tree = _parser("bash").parse(text.encode())
+    names: list[str] = []
+
+    def visit(node) -> None:
+        if node.type == "command_name":
+            names.append(node.text.decode())
+        if node.type == "command":
+            words = [c.text.decode() for c in node.children if c.type != "variable_assignment"]
+            if words and words[0] in COMMAND_RUNNERS:
+                inner = next((w for w in words[1:] if not w.startswith("-") and "=" not in w), None)
+                if inner:
+                    names.append(inner)
+            for i, w in enumerate(words):
+                if w in EXEC_FLAGS and i + 1 < len(words):
+                    names.append(words[i + 1])
+        for child in node.children:
+            visit(child)
+
+    visit(tree.root_node)
+    return list(dict.fromkeys(names))
+
+
+class BashDocs:
+    def __init__(self) -> None:
+        from codegen.docs.bash import BuiltinSource, ManPageSource
+
+        self.man = ManPageSource()
+        self.by_name = {}
+        for unit_id, page in self.man.pages().items():
+            for name in (page.stem, *page.aliases):
+                self.by_name.setdefault(name, unit_id)
+        self.cache: dict[str, DocRecord | None] = {}
+        self.builtins = {}
+        source = BuiltinSource()
+        for unit in source.units():
+            for record in source.load(unit):
+                self.builtins[record.name] = record
+
+    def has_man_page(self, name: str) -> bool:
+        return name in self.by_name
+
+    def record(self, name: str) -> DocRecord | None:
+        if name not in self.cache:
+            record = None
+            if name in self.by_name:
+                from codegen.docs.source import Unit
+
+                loaded = self.man.load(Unit(self.by_name[name], ""))
+                record = loaded[0] if loaded else None
+            self.cache[name] = record or self.builtins.get(name)
+        return self.cache[name]
+
+
+def bash_lines(limit: int | None) -> list[tuple[str, str, str]]:
+    lines = []
+    with gzip.open(DATA / "tldr_pages.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            page = json.loads(line)
+            lines += [("tldr", page["page"], e["cmd"]) for e in page["examples"]]
+    with gzip.open(DATA / "nl2bash.jsonl.gz", "rt", encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            lines.append(("nl2bash", row["cmd"].split()[0] if row["cmd"].split() else "", row["cmd"]))
+    return lines[:limit] if limit else lines
+
+
+def bash_coverage(limit: int | None) -> dict:
+    docs = BashDocs()
+    counts = collections.Counter()
+    misses = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    grammars: dict[tuple[str, ...], str | None] = {}
+    for corpus, main, raw in bash_lines(limit):
+        text = fill_placeholders(raw).strip()
+        if not docs.has_man_page(main):
+            counts[f"{corpus} skipped (no man page)"] += 1
+            continue
+        counts[f"{corpus} total"] += 1
+        names = command_names(text)
+        records = [r for r in (docs.record(n) for n in names) if r is not None]
+        key = tuple(sorted(r.name for r in records))
+        if key not in grammars:
+            try:
+                grammars[key] = build_grammar("bash", records).text
+            except GrammarError:
+                grammars[key] = None
+        grammar = grammars[key]
+        if grammar is not None and accepts(grammar, text):
+            counts[f"{corpus} accepted"] += 1
+            continue
+        kind = bash_miss_kind(text, names, docs)
+        misses[kind] += 1
+        if len(examples[kind]) < 8:
+            examples[kind].append(text)
+    rows = {}
+    for corpus in ("tldr", "nl2bash"):
+        total = counts[f"{corpus} total"]
+        rows[corpus] = {
+            "lines": total,
+            "accepted": counts[f"{corpus} accepted"],
+            "coverage": counts[f"{corpus} accepted"] / total if total else None,
+            "skipped_no_man_page": counts[f"{corpus} skipped (no man page)"],
+        }
+    return {"rows": rows, "misses": dict(misses.most_common()), "miss_examples": dict(examples)}
+
+
+def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
+    if not accepts(base_grammar("bash"), text):
+        return "syntax outside the base grammar"
+    undocumented = [n for n in names if docs.record(n) is None]
+    if undocumented:
+        return "a command in the line has no documentation"
+    tree = _parser("bash").parse(text.encode())
+    for node in _walk(tree.root_node):
+        if node.type != "command":
+            continue
+        words = [
+            c.text.decode() for c in node.children if c.type not in ("file_redirect", "variable_assignment")
+        ]
+        record = docs.record(words[0]) if words else None
+        if record is None:
+            continue
+        table = _FlagTable(schema_of(record).flags)
+        if any(w.startswith("-") and w not in ("-", "--") and table.classify(w) is None for w in words[1:]):
+            return "flag not in the man page's option list"
+    return "other (length caps, sub-command forms)"
+
+
+def _walk(node):
+    yield node
+    for child in node.children:
+        yield from _walk(child)
+
+
+# ---------------------------------------------------------------- ansible
+
+
+def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
+    """The task in the grammar's layout, or (None, why) when it uses something the grammar lacks."""
+    out = ["- name: " + _scalar(task.get("name", "Example task"))]
+    args = task[module_key]
+    head = f"  {module_key}:"
+    if isinstance(args, dict):
+        out.append(head + _mapping(args, 4))
+    elif args is None:
+        out.append(head)
+    else:
+        out.append(head + " " + _scalar(args))
+    for key, value in task.items():
+        if key in ("name", module_key):
+            continue
+        if key not in TASK_KEYWORDS:
+            return None, f"task keyword `{key}` outside the grammar"
+        if isinstance(value, dict):
+            out.append(f"  {key}:" + _mapping(value, 4))
+        elif isinstance(value, list):
+            out.append(f"  {key}:" + "".join(f"\n    - {_scalar(v)}" for v in value))
+        else:
+            out.append(f"  {key}: {_scalar(value)}")
+    return "\n".join(out), ""
+
+
+def _scalar(value) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if value is None:
+        return '""'
+    text = str(value)
+    return text if is_plain(text) else json.dumps(text, ensure_ascii=False)
+
+
+def _mapping(value: dict, indent: int) -> str:
+    pad = "\n" + " " * indent
+    out = ""
+    for key, item in value.items():
+        if isinstance(item, dict):
+            out += f"{pad}{key}:" + _mapping(item, indent + 2)
+        elif isinstance(item, list):
+            for i, elem in enumerate(item):
+                if i == 0:
+                    out += f"{pad}{key}:"
+                if isinstance(elem, dict) and elem:
+                    first, *rest = list(elem.items())
+                    out += f"{pad}  - {first[0]}:" + _value(first[1], indent + 4)
+                    for k, v in rest:
+                        out += f"{pad}    {k}:" + _value(v, indent + 4)
+                else:
+                    out += f"{pad}  - {_scalar(elem)}"
+            if not item:
+                out += f"{pad}{key}: []"
+        else:
+            out += f"{pad}{key}: {_scalar(item)}"
+    return out
+
+
+def _value(item, indent: int) -> str:
+    if isinstance(item, dict):
+        return _mapping(item, indent + 2)
+    if isinstance(item, list):
+        return "".join(f"\n{' ' * (indent + 2)}- {_scalar(v)}" for v in item)
+    return " " + _scalar(item)
+
+
+def ansible_coverage(limit: int | None) -> dict:
+    from codegen.docs.ansible import InstalledAnsibleSource
+
+    source = InstalledAnsibleSource()
+    counts = collections.Counter()
+    misses = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    modules = 0
+    for unit in source.units():
+        for record in source.load(unit):
+            if limit and modules >= limit:
+                break
+            modules += 1
+            names = {record.name, *record.aliases, record.name.rsplit(".", 1)[-1]}
+            try:
+                grammar = build_grammar("ansible", [record]).text
+            except GrammarError:
+                grammar = None
+            for example in record.examples:
+                try:
+                    tasks = yaml.safe_load(example.code)
+                except yaml.YAMLError:
+                    counts["unparsable EXAMPLES"] += 1
+                    continue
+                for task in tasks if isinstance(tasks, list) else []:
+                    key = next((k for k in task if k in names), None) if isinstance(task, dict) else None
+                    if key is None:
+                        continue  # a task of another module (setup steps in the example)
+                    counts["tasks"] += 1
+                    text, why = render_task(task, key)
+                    if text is not None and grammar is not None and accepts(grammar, text):
+                        counts["accepted"] += 1
+                        continue
+                    kind = why or (
+                        "module has no usable schema"
+                        if grammar is None
+                        else ansible_miss_kind(task, key, record)
+                    )
+                    misses[kind] += 1
+                    if len(examples[kind]) < 5:
+                        examples[kind].append(text or json.dumps(task, default=str)[:300])
+    total = counts["tasks"]
+    return {
+        "rows": {
+            "ansible": {
+                "modules": modules,
+                "tasks": total,
+                "accepted": counts["accepted"],
+                "coverage": counts["accepted"] / total if total else None,
+                "unparsable_examples": counts["unparsable EXAMPLES"],
+            }
+        },
+        "misses": dict(misses.most_common()),
+        "miss_examples": dict(examples),
+    }
+
+
+def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
+    from codegen.grammar.check import _check_args
+
+    problems = _check_args(task[key], schema_of(record))
+    if problems:
+        first = problems[0]
+        if "undocumented key" in first:
+            return "key not in the module's documented options"
+        if "is not one of" in first:
+            return "value outside the documented choices"
+        if "missing required" in first:
+            return "required option missing in the example"
+        return "value of another type than documented"
+    return "other (string over 80 characters, more than 10 keys, nested layout)"
+
+
+# ---------------------------------------------------------------- fortran
+
+
+_UNIT = re.compile(
+    r"^[ \t]*(?:(?:pure|elemental|recursive|impure)\s+)*(?:[\w()*=, ]+\s+)?(subroutine|function)\s+(\w+).*?"
+    r"^[ \t]*end(?:[ \t]+(?:subroutine|function)(?:[ \t]+\w+)?)?[ \t]*$",
+    re.I | re.M | re.S,
+)
+
+
+def fixed_to_free(text: str) -> str:
+    """Fixed-form source (columns: 1 comment mark, 1-5 label, 6 continuation, 7-72 code) as free form."""
+    out: list[str] = []
+    for line in text.splitlines():
+        if not line.strip() or line[:1] in "cC*!dD":
+            continue
+        line = line[:72].expandtabs(6)
+        if len(line) > 5 and line[5] not in " 0" and out:
+            out[-1] += " " + line[6:].strip()
+            continue
+        label, code = line[:5].strip(), line[6:].strip()
+        out.append(f"{label} {code}".strip())
+    return "\n".join(out) + "\n"
+
+
+def fortran_coverage(limit: int | None) -> dict:
+    corpus = home() / "corpora" / "code-v1" / "documents.jsonl.gz"
+    counts = collections.Counter()
+    misses = collections.Counter()
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    grammar = base_grammar("fortran")
+    if not corpus.exists():
+        return {"rows": {"fortran": {"units": 0, "note": f"no corpus at {corpus}"}}, "misses": {}}
+    with gzip.open(corpus, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            doc = json.loads(line)
+            if doc.get("lang") != "fortran":
+                continue
+            text = doc["text"]
+            free = (
+                text if doc["id"].lower().endswith((".f90", ".f95", ".f03", ".f08")) else fixed_to_free(text)
+            )
+            for m in _UNIT.finditer(free):
+                if limit and counts["units"] >= limit:
+                    break
+                counts["units"] += 1
+                unit = m.group(0).strip() + "\n"
+                if accepts(grammar, unit):
+                    counts["accepted"] += 1
+                    continue
+                kind = fortran_miss_kind(grammar, unit)
+                misses[kind] += 1
+                if len(examples[kind]) < 3:
+                    examples[kind].append(unit[:300])
+    total = counts["units"]
+    return {
+        "rows": {
+            "fortran": {
+                "units": total,
+                "accepted": counts["accepted"],
+                "coverage": counts["accepted"] / total if total else None,
+            }
+        },
+        "misses": dict(misses.most_common(25)),
+        "miss_examples": dict(examples),
+    }
+
+
+def fortran_miss_kind(grammar: str, unit: str) -> str:
+    """The first statement keyword of the first line llguidance cannot continue."""
+    from codegen.grammar.lint import byte_tokenizer, matcher_for
+
+    matcher = matcher_for(grammar)
+    for line in unit.splitlines(keepends=True):
+        if not matcher.consume_tokens(byte_tokenizer().tokenize_str(line)):
+            word = re.match(r"\s*(\d+\s+)?([a-zA-Z]+(\s+[a-zA-Z]+)?)", line)
+            return f"statement: {word.group(2).lower() if word else line.strip()[:20]}"
+    return "unit end"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--limit", type=int, default=None, help="per language, for a quick run")
+    parser.add_argument("--lang", action="append", choices=["bash", "ansible", "fortran"])
+    args = parser.parse_args()
+    started = time.time()
+    result = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", *sys.argv])}
+    for lang, fn in (("bash", bash_coverage), ("ansible", ansible_coverage), ("fortran", fortran_coverage)):
+        if args.lang and lang not in args.lang:
+            continue
+        t0 = time.time()
+        result[lang] = fn(args.limit)
+        result[lang]["seconds"] = round(time.time() - t0, 1)
+        print(f"{lang}: done in {result[lang]['seconds']} s", flush=True)
+    result["seconds"] = round(time.time() - started, 1)
+    print(f"\n{'corpus':<10} {'items':>8} {'accepted':>9} {'coverage':>9}")
+    for lang in (lang for lang in ("bash", "ansible", "fortran") if lang in result):
+        for name, row in result[lang]["rows"].items():
+            items = row.get("lines", row.get("tasks", row.get("units", 0)))
+            cov = row.get("coverage")
+            print(
+                f"{name:<10} {items:>8} {row.get('accepted', 0):>9} {cov * 100 if cov is not None else 0:>8.2f}%"
+            )
+        for kind, n in list(result[lang]["misses"].items())[:8]:
+            print(f"    miss: {kind}: {n}")
+    out = RESULTS if not args.lang and not args.limit else RESULTS.with_name("grammar_coverage_partial.json")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
+    print(f"\nwrote {out.relative_to(ROOT)}")
+
+
+if __name__ == "__main__":
+    main()

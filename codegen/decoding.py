@@ -1,0 +1,293 @@
+"""Grammar-constrained decoding over any Hugging Face causal LM, with llguidance masks every step.
+
+`generate` runs the prompt once, then decodes each candidate with its own copy of the KV cache and
+of the grammar matcher. Where the grammar forces the next tokens (`compute_ff_tokens`), they are fed
+to the model in one forward pass instead of one sampling step each. Problems the caller must show
+to the user (vocabulary mismatch, grammar that does not compile, empty language) come back as a
+`DecodingError` value; there is never a silent fall-back to unconstrained decoding.
+"""
+
+from __future__ import annotations
+
+import copy
+import functools
+import inspect
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import llguidance
+import llguidance.hf
+import llguidance.torch
+import numpy as np
+import torch
+
+DEFAULT_MAX_NEW_TOKENS = 256
+
+ErrorKind = Literal["vocabulary", "grammar", "empty_language"]
+
+
+@dataclass(slots=True)
+class Timings:
+    compile_s: float = 0.0  # grammar -> matcher (0 when unconstrained)
+    prompt_s: float = 0.0  # forward pass over the prompt, shared by all candidates
+    forward_s: float = 0.0  # model forward passes while decoding
+    mask_s: float = 0.0  # llguidance mask computation + applying it to the logits
+    total_s: float = 0.0
+    mask_us: list[float] = field(default_factory=list)  # llguidance mask computation per sampled token
+
+
+@dataclass(slots=True)
+class Generation:
+    text: str
+    score: float  # mean log-probability of the emitted tokens under the unmasked model
+    finished: bool  # the grammar (or EOS when unconstrained) ended the text before max_new_tokens
+    tokens: int
+    forced_tokens: int  # tokens taken from the grammar's fast-forward path, not sampled
+    timings: Timings
+
+
+@dataclass(slots=True, frozen=True)
+class DecodingError:
+    kind: ErrorKind
+    message: str
+
+
+def model_vocab_size(model: Any) -> int:
+    embeddings = model.get_output_embeddings()
+    if embeddings is not None:
+        return int(embeddings.weight.shape[0])
+    return int(model.config.vocab_size)
+
+
+def check_vocabulary(model: Any, tokenizer: Any) -> DecodingError | None:
+    """A tokenizer that can produce ids the model has no logits for cannot be masked correctly."""
+    if not getattr(tokenizer, "is_fast", False):
+        return DecodingError("vocabulary", "constrained decoding needs a fast (Rust) Hugging Face tokenizer")
+    if tokenizer.eos_token_id is None:
+        return DecodingError("vocabulary", "the tokenizer has no end-of-sequence token")
+    n_model, n_tok = model_vocab_size(model), len(tokenizer)
+    if n_tok > n_model:
+        return DecodingError(
+            "vocabulary",
+            f"the tokenizer has {n_tok} tokens but the model only {n_model} logits: "
+            "they do not belong together",
+        )
+    return None
+
+
+@functools.lru_cache(maxsize=4)
+def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
+    # building the token trie takes ~1 s for a large vocabulary: once per tokenizer
+    return llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab)
+
+
+def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
+    matcher = llguidance.LLMatcher(lltok, llguidance.LLMatcher.grammar_from_lark(lark_text), log_level=0)
+    if matcher.is_error():
+        first = matcher.get_error().strip().splitlines()[0]
+        return DecodingError("grammar", f"the grammar does not compile: {first}")
+    allowed = np.unpackbits(np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8), bitorder="little")
+    allowed[lltok.eos_token] = 0  # llguidance offers EOS at a dead end too
+    if not allowed.any() and not matcher.is_accepting():
+        return DecodingError("empty_language", "the grammar accepts no text at all (empty language)")
+    return matcher
+
+
+def generate(
+    model: Any,
+    tokenizer: Any,
+    prompt: str,
+    grammar: str | None,
+    *,
+    n: int = 1,
+    temperature: float = 0.0,
+    top_k: int | None = None,
+    max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
+    seed: int | None = None,
+) -> list[Generation] | DecodingError:
+    """Up to `n` candidates, best first. Greedy when temperature is 0: candidate i then starts with
+    the i-th most likely allowed token (distinct top-k candidates); otherwise sampled."""
+    start = time.perf_counter()
+    problem = check_vocabulary(model, tokenizer)
+    if problem is not None:
+        return problem
+    vocab = model_vocab_size(model)
+    matcher: llguidance.LLMatcher | None = None
+    compile_s = 0.0
+    if grammar is not None:
+        lltok = ll_tokenizer(tokenizer, vocab)
+        t0 = time.perf_counter()
+        compiled = compile_grammar(grammar, lltok)
+        compile_s = time.perf_counter() - t0
+        if isinstance(compiled, DecodingError):
+            return compiled
+        matcher = compiled
+
+    rng = torch.Generator().manual_seed(seed if seed is not None else 0)
+    device = next(model.parameters()).device
+    ids = tokenizer.encode(prompt, add_special_tokens=False)
+    if not ids:
+        ids = [tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id]
+    t0 = time.perf_counter()
+    with torch.no_grad():
+        out = model(torch.tensor([ids], device=device), use_cache=True)
+    prompt_s = time.perf_counter() - t0
+    prompt_cache = _output_cache(out)
+
+    generations: list[Generation] = []
+    seen: set[str] = set()
+    for i in range(n):
+        last = i == n - 1
+        decoder = _Decoder(
+            model=model,
+            tokenizer=tokenizer,
+            matcher=matcher.deep_copy() if matcher is not None and not last else matcher,
+            cache=prompt_cache if last else copy.deepcopy(prompt_cache),
+            logits=out.logits[0, -1].float(),
+            vocab=vocab,
+            device=device,
+            rng=rng,
+            temperature=temperature,
+            top_k=top_k,
+            first_rank=i if temperature == 0.0 else 0,
+        )
+        gen = decoder.run(max_new_tokens)
+        gen.timings.compile_s = compile_s
+        gen.timings.prompt_s = prompt_s
+        if gen.text not in seen:
+            seen.add(gen.text)
+            generations.append(gen)
+    total = time.perf_counter() - start
+    for gen in generations:
+        gen.timings.total_s = total
+    generations.sort(key=lambda g: (not g.finished, -g.score))
+    return generations
+
+
+class _Decoder:
+    """One candidate: owns its matcher and KV cache."""
+
+    def __init__(
+        self,
+        *,
+        model: Any,
+        tokenizer: Any,
+        matcher: llguidance.LLMatcher | None,
+        cache: Any,
+        logits: torch.Tensor,
+        vocab: int,
+        device: torch.device,
+        rng: torch.Generator,
+        temperature: float,
+        top_k: int | None,
+        first_rank: int,
+    ) -> None:
+        self.model, self.tokenizer, self.matcher, self.cache = model, tokenizer, matcher, cache
+        self.logits = logits.cpu()
+        self.vocab, self.device, self.rng = vocab, device, rng
+        self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
+        self.bitmask = llguidance.torch.allocate_token_bitmask(1, vocab) if matcher is not None else None
+        self.tokens: list[int] = []
+        self.logprobs: list[float] = []
+        self.forced = 0
+        self.timings = Timings()
+        self.cache_arg = _cache_argument(model)
+
+    def run(self, max_new_tokens: int) -> Generation:
+        eos = self.tokenizer.eos_token_id
+        finished = False
+        sampled_steps = 0
+        while len(self.tokens) < max_new_tokens:
+            if self.matcher is not None:
+                if self.matcher.is_stopped():
+                    # a stop outside an accepting state is a dead end, not a finished text
+                    finished = self.matcher.is_accepting() and not self.matcher.is_error()
+                    break
+                forced = self.matcher.compute_ff_tokens()[: max_new_tokens - len(self.tokens)]
+                if forced:
+                    self.matcher.consume_tokens(forced)
+                    self.forced += len(forced)
+                    self._feed(forced)
+                    continue
+            logits = self.logits.clone()
+            if self.matcher is not None:
+                t0 = time.perf_counter()
+                llguidance.torch.fill_next_token_bitmask(self.matcher, self.bitmask)
+                self.timings.mask_us.append((time.perf_counter() - t0) * 1e6)
+                allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), bitorder="little")[: self.vocab]
+                logits.masked_fill_(torch.from_numpy(allowed) == 0, -math.inf)
+                self.timings.mask_s += time.perf_counter() - t0
+                if not allowed.any():
+                    break  # the matcher cannot continue: never happens for a grammar that compiled
+            token = self._choose(logits, rank=self.first_rank if sampled_steps == 0 else 0)
+            sampled_steps += 1
+            if token == eos:
+                self.logprobs.append(float(torch.log_softmax(self.logits, -1)[token]))
+                # llguidance also offers EOS at a dead end; only an accepting state is an end
+                finished = self.matcher is None or self.matcher.is_accepting()
+                break
+            if self.matcher is not None and not self.matcher.consume_token(token):
+                break
+            self._feed([token])
+        text = self.tokenizer.decode(self.tokens, skip_special_tokens=True)
+        score = sum(self.logprobs) / len(self.logprobs) if self.logprobs else 0.0
+        return Generation(
+            text=text,
+            score=score,
+            finished=finished,
+            tokens=len(self.tokens),
+            forced_tokens=self.forced,
+            timings=self.timings,
+        )
+
+    def _choose(self, logits: torch.Tensor, rank: int) -> int:
+        if self.temperature == 0.0:
+            allowed = int(torch.isfinite(logits).sum())
+            if rank == 0 or allowed <= rank:
+                return int(torch.argmax(logits))
+            return int(torch.topk(logits, rank + 1).indices[rank])
+        if self.top_k is not None:
+            kth = torch.topk(logits, min(self.top_k, logits.numel())).values[-1]
+            logits = logits.masked_fill(logits < kth, -math.inf)
+        probs = torch.softmax(logits / self.temperature, -1)
+        return int(torch.multinomial(probs, 1, generator=self.rng))
+
+    def _feed(self, tokens: list[int]) -> None:
+        """Record the tokens' log-probabilities and advance the model over them in one pass."""
+        t0 = time.perf_counter()
+        with torch.no_grad():
+            out = self.model(
+                torch.tensor([tokens], device=self.device),
+                **{self.cache_arg: self.cache},
+                use_cache=True,
+            )
+        self.timings.forward_s += time.perf_counter() - t0
+        step_logits = torch.cat([self.logits.unsqueeze(0), out.logits[0, :-1].float().cpu()])
+        logprobs = torch.log_softmax(step_logits, -1)
+        self.logprobs.extend(float(logprobs[j, t]) for j, t in enumerate(tokens))
+        self.tokens.extend(tokens)
+        self.cache = _output_cache(out)
+        self.logits = out.logits[0, -1].float().cpu()
+
+
+def _cache_argument(model: Any) -> str:
+    """transformers 5 renamed `past_key_values` to `cache`; accept models from either side."""
+    params = inspect.signature(model.forward).parameters
+    return "cache" if "cache" in params else "past_key_values"
+
+
+def _output_cache(out: Any) -> Any:
+    cache = getattr(out, "cache", None)
+    return cache if cache is not None else out.past_key_values
+
+
+def to_outlines(grammar: str) -> Any:
+    """The same grammar as an outlines output type (outlines >= 1.0, whose CFG backend is llguidance):
+    `outlines.Generator(outlines.from_transformers(model, tokenizer), to_outlines(spec.text))`."""
+    try:
+        from outlines.types import CFG
+    except ImportError as exc:  # an optional integration: the decoder above does not need it
+        raise ImportError("to_outlines needs the `outlines` package (pip install outlines)") from exc
+    return CFG(grammar)

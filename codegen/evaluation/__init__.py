@@ -1,0 +1,1 @@
+"""Evaluation: the field's metrics, a resumable runner, and reports (`dslgen eval`)."""

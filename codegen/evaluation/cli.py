@@ -1,0 +1,172 @@
+"""`dslgen eval`: run one system over a data file or a named dev suite and (re)write the report.
+
+Mounted into the main CLI (codegen/cli.py). Imports stay inside the command so that `dslgen --help`
+does not load the evaluation stack.
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from codegen.errors import InputError
+
+err = Console(stderr=True, soft_wrap=True)
+
+app = typer.Typer(rich_markup_mode=None, pretty_exceptions_enable=False)
+
+EXAMPLES = """
+
+\b
+Examples:
+  dslgen eval --suite bash-dev --limit 500 -o eval/
+  dslgen eval --data my_requests.jsonl --model path/to/model -o eval/
+  dslgen eval --suite ansible-dev --model path/to/model --no-constrain -o eval/
+"""
+
+
+class Suite(StrEnum):
+    bash_dev = "bash-dev"
+    ansible_dev = "ansible-dev"
+    fortran_dev = "fortran-dev"
+
+
+@app.command(
+    "eval",
+    help="Evaluate a system on reference code and write records, summary.json, report.md and plots.\n\n"
+    "Running again with the same -o and system resumes; other systems in -o appear side by side." + EXAMPLES,
+)
+def eval_command(
+    output: Annotated[Path, typer.Option("--output", "-o", help="Evaluation directory (records, report).")],
+    data: Annotated[
+        Path | None,
+        typer.Option(help='JSONL of {"id", "nl", "lang", "code"[, "tests"]}: requests with reference code.'),
+    ] = None,
+    suite: Annotated[Suite | None, typer.Option(help="A named dev suite instead of --data.")] = None,
+    model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
+    no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Decode without the grammar.")] = False,
+    limit: Annotated[
+        int | None,
+        typer.Option(min=1, help="Evaluate a fixed sample of N examples (the same for every system)."),
+    ] = None,
+    system: Annotated[
+        str | None,
+        typer.Option(help="Name of this system in the report (default: from the model and constraints)."),
+    ] = None,
+    perplexity: Annotated[
+        bool, typer.Option(help="With --model: bits per byte and per-lexeme perplexity on the references.")
+    ] = True,
+) -> None:
+    if model is not None and perplexity:
+        from codegen.torch_compat import load_torch_dynamo
+
+        load_torch_dynamo()  # the metrics import ansible; see codegen/torch_compat.py
+
+    from codegen.evaluation.report import write_report, write_system_meta
+    from codegen.evaluation.runner import run_system
+    from codegen.evaluation.scoring import Documentation
+    from codegen.evaluation.suites import load_suite, sample
+
+    if (data is None) == (suite is None):
+        raise InputError("give exactly one of --data FILE.jsonl and --suite NAME")
+    if model is not None and not model.is_dir():
+        raise InputError(f"--model {model}: no such model directory")
+    name = system or _system_name(model, no_constrain)
+    generator = _load_generator(model, no_constrain)
+    if data is not None:
+        from codegen.evaluation.data import read_examples
+
+        examples = read_examples(data)
+    else:
+        assert suite is not None
+        examples = load_suite(suite.value, lambda: generator.index)
+    examples = sample(examples, limit)
+    if not examples:
+        raise InputError("no examples to evaluate")
+    write_system_meta(
+        output,
+        name,
+        {
+            "system": name,
+            "model": str(model) if model else "default",
+            "constrained": not no_constrain,
+            "data": str(data) if data else suite.value if suite else "",
+            "limit": limit,
+            "examples": len(examples),
+            "lm": _lm_scores(model, examples) if model is not None and perplexity else {},
+        },
+    )
+    with _progress("examples") as update:
+        stats = run_system(
+            examples,
+            lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id),
+            output,
+            name,
+            Documentation(generator.index),
+            progress=update,
+        )
+    summary = write_report(output)
+    err.print(
+        f"{stats.written} examples evaluated in {stats.seconds:.1f} s ({stats.skipped} already done); "
+        f"report: {output / 'report.md'}",
+        highlight=False,
+    )
+    json.dump(summary["systems"].get(name, {}).get("languages", {}), sys.stdout, indent=2)
+    sys.stdout.write("\n")
+
+
+def _system_name(model: Path | None, no_constrain: bool) -> str:
+    base = model.resolve().name if model is not None else "dslgen"
+    return f"{base}-unconstrained" if no_constrain else base
+
+
+def _load_generator(model: Path | None, no_constrain: bool) -> Any:
+    from codegen.pipeline import Generator
+
+    options: dict[str, Any] = {}
+    if no_constrain:
+        # decoding options exist once the pipeline has a model stage
+        if "constrain" not in inspect.signature(Generator.load).parameters:
+            raise InputError("--no-constrain needs the model stage of the pipeline, which this build lacks")
+        options["constrain"] = False
+    with _progress("index") as update:
+        return Generator.load(
+            str(model) if model else None, "auto", progress=lambda s, d, t: update(d, t), **options
+        )
+
+
+def _lm_scores(model: Path, examples: list[Any]) -> dict[str, Any]:
+    from transformers import AutoModelForCausalLM, AutoTokenizer
+
+    from codegen.evaluation.metrics.lm import lm_scores
+
+    tokenizer = AutoTokenizer.from_pretrained(model)
+    lm = AutoModelForCausalLM.from_pretrained(model).eval()
+    langs = sorted({ex.lang for ex in examples})
+    return {
+        lang: lm_scores(lm, tokenizer, [ex.code for ex in examples if ex.lang == lang], lang).to_json()
+        for lang in langs
+    }
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar on stderr (hidden when stderr is not a terminal), as a callback."""
+    columns = (TextColumn(label), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total or None)
+
+        yield update

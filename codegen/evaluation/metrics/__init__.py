@@ -1,0 +1,1 @@
+"""Metrics per language family: tldr (DocPrompting), Bash, Ansible, Fortran, CodeBLEU, LM likelihood."""

@@ -1,0 +1,72 @@
+"""Per-request grammars: a base grammar from grammars/ specialised with the top-k documents."""
+
+from __future__ import annotations
+
+from codegen.docs.record import DocRecord
+from codegen.grammar.ansible import ansible_rules
+from codegen.grammar.base import base_grammar
+from codegen.grammar.bash import bash_rules
+from codegen.grammar.fortran import fortran_rules
+from codegen.grammar.lark_text import split_definitions
+from codegen.grammar.spec import GrammarError, GrammarSpec
+from codegen.schema import AnsibleModule, BashCommand, FortranRoutine, schema_of
+
+__all__ = ["GrammarError", "GrammarSpec", "build_grammar"]
+
+_SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": FortranRoutine}
+
+
+def build_grammar(lang: str, records: list[DocRecord]) -> GrammarSpec:
+    """The base grammar of `lang` restricted to what `records` document.
+
+    Raises GrammarError when no record of that language documents anything usable: generating
+    without constraints instead would silently drop the guarantee.
+    """
+    if lang not in _SCHEMA_TYPE:
+        raise GrammarError(f"no grammar for language {lang!r}")
+    schemas = []
+    for record in records:
+        if record.dsl != lang:
+            continue
+        schema = schema_of(record)
+        if isinstance(schema, _SCHEMA_TYPE[lang]) and schema.name not in {s.name for s in schemas}:
+            schemas.append(schema)
+    base = base_grammar(lang)
+    if lang == "ansible":
+        rules, summary = ansible_rules(schemas, base)
+    elif lang == "bash":
+        rules, summary = bash_rules(schemas)
+    else:
+        arg_types = {
+            r.name.lower(): {str(a.get("name", "")).lower(): str(a.get("type", "")) for a in _arguments(r)}
+            for r in records
+            if r.dsl == "fortran"
+        }
+        rules, summary = fortran_rules(schemas, arg_types)
+    if not rules:
+        names = ", ".join(r.name for r in records if r.dsl == lang) or "none"
+        raise GrammarError(
+            f"the {lang} documents retrieved for this request ({names}) leave nothing to generate: "
+            "no module with options, command, or routine signature"
+        )
+    if lang == "fortran":
+        # standalone: the base grammar's %ignore (spaces, `&` continuations, comments) would let a
+        # model pad the program with them; every string here is also a string of the base grammar
+        text = "// per request: a sub-language of grammars/fortran.lark\n" + rules
+    else:
+        text = _specialise(base, rules)
+    return GrammarSpec(lang=lang, text=text, constraints=summary, documents=[s.name for s in schemas])
+
+
+def _specialise(base: str, rules: str) -> str:
+    """Drop the base grammar's generic versions of the rules the request redefines, append the rest."""
+    definitions = split_definitions(base)
+    for name in split_definitions(rules):
+        if name in definitions:
+            base = base.replace(definitions[name], "", 1)
+    return base.rstrip("\n") + "\n\n// per request\n" + rules
+
+
+def _arguments(record: DocRecord) -> list[dict]:
+    args = record.schema.get("arguments")
+    return [a for a in args if isinstance(a, dict)] if isinstance(args, list) else []

@@ -1,0 +1,164 @@
+"""Bash specialisation: only the retrieved commands, each with its documented flags.
+
+Every flag word is one lexeme (a cluster of short switches, `--long`, `--long=VALUE`, `-jVALUE`,
+or the tldr placeholder `{{[-s|--long]}}`); a flag whose value is the next word is a separate
+lexeme followed by a word, so the grammar never depends on where llguidance's greedy lexer splits
+inside a word. Commands that run another command (xargs, sudo, find -exec, ...) take one of the
+same documented commands.
+"""
+
+from __future__ import annotations
+
+import re
+
+from codegen.grammar.lark_text import alternatives, literal, regex
+from codegen.schema import BashCommand, BashFlag
+
+# Commands whose trailing words are a command line of their own.
+COMMAND_RUNNERS = frozenset(
+    {
+        "xargs",
+        "sudo",
+        "doas",
+        "env",
+        "nohup",
+        "nice",
+        "time",
+        "timeout",
+        "watch",
+        "exec",
+        "stdbuf",
+        "ionice",
+        "taskset",
+        "strace",
+        "ltrace",
+        "chroot",
+        "flock",
+        "unbuffer",
+        "torify",
+        "proxychains",
+    }
+)
+# ...of which these take positional operands before the command (timeout DURATION cmd).
+RUNNER_OPERANDS = {"timeout": 1, "chroot": 1, "flock": 1, "taskset": 1}
+# find's actions that embed a command ended by `;` or `+`.
+EXEC_FLAGS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+MAX_ARGS = 10
+
+_SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
+
+
+def _is_short(name: str) -> bool:
+    return bool(_SHORT.match(name))
+
+
+class _FlagForms:
+    """The word forms of one command's flags, split by whether a separate value word follows."""
+
+    def __init__(self, flags: tuple[BashFlag, ...]) -> None:
+        self.switch_chars: list[str] = []  # short flags usable in a cluster without a value
+        self.value_chars: list[str] = []  # short flags taking a value (last in a cluster)
+        self.whole: list[str] = []  # terminal alternatives for a complete flag word
+        self.before_value: list[str] = []  # alternatives for a flag word whose value follows
+        self.exec_flags: list[str] = []
+        for flag in flags:
+            self._add(flag)
+
+    def _add(self, flag: BashFlag) -> None:
+        for name in flag.names:
+            if name in EXEC_FLAGS:
+                self.exec_flags.append(name)
+                continue
+            if _is_short(name):
+                if not flag.takes_value or flag.arg_optional:
+                    self.switch_chars.append(name[1])
+                if flag.takes_value:
+                    self.value_chars.append(name[1])
+                continue
+            if not flag.takes_value or flag.arg_optional:
+                self.whole.append(literal(name))
+            if flag.takes_value:
+                self._add_long_value(name, flag)
+        if len(flag.names) > 1 and not any(n in EXEC_FLAGS for n in flag.names):
+            placeholder = literal("{{[" + "|".join(flag.names) + "]}}")
+            (self.before_value if flag.takes_value and not flag.arg_optional else self.whole).append(
+                placeholder
+            )
+
+    def _add_long_value(self, name: str, flag: BashFlag) -> None:
+        seps = set(flag.separators)
+        if name.startswith("--"):
+            # getopt_long accepts both for a required value, and never a value glued to the name
+            seps = (seps | {" ", "="}) - {""}
+        for sep in sorted(seps):
+            if sep == " ":
+                if not flag.arg_optional:
+                    self.before_value.append(literal(name))
+            else:
+                self.whole.append(f"{literal(name + sep)} WORD_PART~1..31")
+
+    def terminals(self, index: int) -> tuple[dict[str, str], list[str]]:
+        """Terminal definitions and the argument alternatives that use them."""
+        switch = "".join(sorted(set(self.switch_chars)))
+        value = "".join(sorted(set(self.value_chars)))
+        whole = list(self.whole)
+        before = list(self.before_value)
+        cls = lambda chars: "[" + re.escape(chars) + "]"  # noqa: E731
+        if switch:
+            whole.append(regex(f"-{cls(switch)}+"))
+        if value:
+            prefix = f"-{cls(switch)}*" if switch else "-"
+            whole.append(f"{regex(prefix + cls(value))} WORD_PART~1..31")
+            before.append(regex(prefix + cls(value)))
+        terms: dict[str, str] = {}
+        args: list[str] = []
+        if whole:
+            terms[f"FLAG_{index}"] = alternatives(whole)
+            args.append(f"FLAG_{index}")
+        if before:
+            terms[f"FLAG_VALUE_{index}"] = alternatives(before)
+            args.append(f'FLAG_VALUE_{index} " " word')
+        if self.exec_flags:
+            terms[f"EXEC_{index}"] = alternatives(literal(f) for f in sorted(set(self.exec_flags)))
+            args.append(f'EXEC_{index} " " command_call " " EXEC_END')
+        return terms, args
+
+
+def bash_rules(commands: list[BashCommand]) -> tuple[str, list[str]]:
+    """Lark definitions replacing `command_call`, and one summary line per command."""
+    if not commands:
+        return "", []
+    calls: list[str] = []
+    lines: list[str] = []
+    summary: list[str] = []
+    for i, cmd in enumerate(commands):
+        forms = _FlagForms(cmd.flags)
+        terms, flag_args = forms.terminals(i)
+        lines += [f"{name}: {body}" for name, body in terms.items()]
+        lines.append(f"COMMAND_{i}: {alternatives(literal(n) for n in dict.fromkeys(cmd.names))}")
+        runner = cmd.name in COMMAND_RUNNERS
+        if runner:
+            operands = RUNNER_OPERANDS.get(cmd.name, 0)
+            args = [*flag_args, "ASSIGNMENT"] if cmd.name == "env" else flag_args
+            lines.append(f"arg_{i}: {alternatives(args)}" if args else "")
+            head = f"COMMAND_{i}" + (f' (" " arg_{i})~0..6' if args else "")
+            head += ' " " word' * operands
+            lines.append(f'call_{i}: {head} (" " command_call)?')
+        else:
+            lines.append(f"arg_{i}: {alternatives([*flag_args, 'operand', 'redirect'])}")
+            body = f'COMMAND_{i} (" " arg_{i})~0..{MAX_ARGS} end_of_options?'
+            if cmd.subcommands:
+                lines.append(f"SUBCOMMAND_{i}: {alternatives(literal(s) for s in cmd.subcommands)}")
+                body += f' | COMMAND_{i} (" " arg_{i})~0..4 " " SUBCOMMAND_{i} (" " arg_{i})~0..{MAX_ARGS}'
+            lines.append(f"call_{i}: {body}")
+        calls.append(f"call_{i}")
+        n_flags = sum(len(f.names) for f in cmd.flags)
+        extra = f", sub-commands: {' '.join(cmd.subcommands[:8])}" if cmd.subcommands else ""
+        summary.append(f"{cmd.name}: {n_flags} documented flag names{extra}")
+    head = [
+        f"command_call: {alternatives(calls)}",
+        "operand: OPERAND | substitution_word",
+        'end_of_options: " " "--" (" " WORD)~1..4',
+        'EXEC_END: "\\\\;" | "\';\'" | "+"',
+    ]
+    return "\n".join(head + [line for line in lines if line]) + "\n", summary

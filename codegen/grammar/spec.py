@@ -1,0 +1,23 @@
+"""What grammar building hands to decoding and to `--explain`, and how it fails."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from codegen.errors import DslgenError
+
+
+class GrammarError(DslgenError):
+    """The documentation yields no usable grammar (empty language, a grammar that does not compile).
+    The message is user-facing; exit code 1 like any request that produced no valid code."""
+
+
+@dataclass(slots=True)
+class GrammarSpec:
+    lang: str
+    text: str  # Lark text accepted by llguidance (and, for lint-clean grammars, by lark)
+    constraints: list[str] = field(default_factory=list)  # human-readable, one line per document used
+    documents: list[str] = field(default_factory=list)  # names of the DocRecords the grammar uses
+
+    def explain(self) -> str:
+        return "\n".join([f"grammar for {self.lang}:", *(f"  {line}" for line in self.constraints)])

@@ -1,0 +1,1 @@
+"""Model: loading (and, with the default model, training) of causal LMs."""

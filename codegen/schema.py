@@ -1,0 +1,185 @@
+"""DocRecord -> typed Schema: what a grammar may allow for one documented unit.
+
+The JSON `schema` of a DocRecord (shape in codegen.docs.record) is read defensively: a source that
+left a key out, or wrote an unexpected type, yields a smaller schema, never an exception.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from codegen.docs.record import DocRecord
+
+ANSIBLE_SCALAR_TYPES = ("str", "path", "int", "float", "bool", "raw", "list", "dict", "jsonarg", "json")
+
+
+@dataclass(frozen=True, slots=True)
+class AnsibleOption:
+    name: str
+    type: str  # one of ANSIBLE_SCALAR_TYPES; unknown types are read as "raw"
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    choices: tuple[Any, ...] = ()
+    elements: str = ""  # element type of a list
+    suboptions: tuple[AnsibleOption, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class AnsibleModule:
+    name: str  # FQCN
+    aliases: tuple[str, ...]  # other names a task may use (short name, redirects)
+    options: tuple[AnsibleOption, ...]
+    free_form: bool  # takes a free-form string (command, shell, raw, script)
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+    @property
+    def required(self) -> tuple[AnsibleOption, ...]:
+        return tuple(o for o in self.options if o.required)
+
+
+@dataclass(frozen=True, slots=True)
+class BashFlag:
+    names: tuple[str, ...]  # "-j", "--jobs"
+    arg: str | None = None  # metavariable of the value, None for a switch
+    arg_optional: bool = False
+    separators: tuple[str, ...] = (" ",)  # how a value attaches: " ", "=", "", ":"
+
+    @property
+    def takes_value(self) -> bool:
+        return self.arg is not None
+
+
+@dataclass(frozen=True, slots=True)
+class BashCommand:
+    name: str
+    aliases: tuple[str, ...]
+    flags: tuple[BashFlag, ...]
+    subcommands: tuple[str, ...] = ()
+
+    @property
+    def names(self) -> tuple[str, ...]:
+        return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class FortranRoutine:
+    name: str
+    kind: str  # intrinsic, blas, lapack, mpi, openmp_directive, ...
+    procedure: str | None  # function, subroutine, directive, module
+    arguments: tuple[str, ...]  # dummy argument names, in order
+    optional: frozenset[str] = field(default_factory=frozenset)
+    min_args: int = 0
+    max_args: int | None = None  # None: any number (MIN, MAX)
+    returns: str | None = None
+    clauses: tuple[str, ...] = ()  # OpenMP directives
+
+    @property
+    def callable(self) -> bool:
+        return self.procedure in ("function", "subroutine")
+
+
+Schema = AnsibleModule | BashCommand | FortranRoutine
+
+FREE_FORM_MARKERS = ("free_form", "free-form", "_raw_params")
+
+
+def schema_of(record: DocRecord) -> Schema | None:
+    """None when the record documents nothing a grammar can use (no options, no signature)."""
+    if record.dsl == "ansible":
+        return _ansible(record)
+    if record.dsl == "bash":
+        return _bash(record)
+    if record.dsl == "fortran":
+        return _fortran(record)
+    return None
+
+
+def _strs(value: Any) -> tuple[str, ...]:
+    if isinstance(value, str):
+        return (value,)
+    if isinstance(value, list | tuple):
+        return tuple(str(v) for v in value if isinstance(v, str | int | float) and str(v))
+    return ()
+
+
+def _ansible_option(name: str, spec: Any) -> AnsibleOption:
+    spec = spec if isinstance(spec, dict) else {}
+    type_ = spec.get("type") or "str"
+    if type_ not in ANSIBLE_SCALAR_TYPES:
+        type_ = "raw"
+    choices = spec.get("choices")
+    if isinstance(choices, dict):  # some modules document choices as {value: description}
+        choices = list(choices)
+    subs = spec.get("suboptions") if isinstance(spec.get("suboptions"), dict) else {}
+    return AnsibleOption(
+        name=name,
+        type=type_,
+        required=bool(spec.get("required", False)),
+        aliases=_strs(spec.get("aliases")),
+        choices=tuple(c for c in choices if isinstance(c, str | int | float | bool)) if choices else (),
+        elements=str(spec.get("elements") or ""),
+        suboptions=tuple(_ansible_option(n, s) for n, s in subs.items()),
+    )
+
+
+def _ansible(record: DocRecord) -> AnsibleModule:
+    raw = record.schema.get("options")
+    raw = raw if isinstance(raw, dict) else {}
+    options = tuple(_ansible_option(n, s) for n, s in raw.items() if isinstance(n, str) and n)
+    free_form = any(o.name in FREE_FORM_MARKERS for o in options)
+    # these are not keys a task writes: the module's value is the free-form string
+    options = tuple(o for o in options if o.name not in FREE_FORM_MARKERS)
+    short = record.name.rsplit(".", 1)[-1]
+    aliases = tuple(dict.fromkeys(a for a in (*record.aliases, short) if a and a != record.name))
+    return AnsibleModule(name=record.name, aliases=aliases, options=options, free_form=free_form)
+
+
+def _bash_flag(spec: Any) -> BashFlag | None:
+    if not isinstance(spec, dict):
+        return None
+    names = tuple(n for n in _strs(spec.get("flags")) if n.startswith("-") and len(n) > 1 and " " not in n)
+    if not names:
+        return None
+    arg = spec.get("arg")
+    raw_seps = spec.get("separators") if isinstance(spec.get("separators"), list) else []
+    seps = tuple(s for s in raw_seps if s in (" ", "=", ":", ""))
+    return BashFlag(
+        names=names,
+        arg=str(arg) if arg else None,
+        arg_optional=bool(spec.get("arg_optional", False)),
+        separators=seps or (" ",),
+    )
+
+
+def _bash(record: DocRecord) -> BashCommand:
+    flags = tuple(f for f in (_bash_flag(s) for s in record.schema.get("options") or []) if f is not None)
+    subs = tuple(s for s in _strs(record.schema.get("subcommands")) if s.replace("-", "").isalnum())
+    return BashCommand(name=record.name, aliases=tuple(record.aliases), flags=flags, subcommands=subs)
+
+
+def _fortran(record: DocRecord) -> FortranRoutine | None:
+    s = record.schema
+    args = [a for a in s.get("arguments") or [] if isinstance(a, dict) and a.get("name")]
+    names = tuple(str(a["name"]).lower() for a in args)
+    optional = frozenset(str(a["name"]).lower() for a in args if a.get("optional"))
+    max_args = s.get("max_args", len(names))
+    min_args = s.get("min_args", len(names) - len(optional))
+    return FortranRoutine(
+        name=record.name.lower(),
+        kind=str(s.get("kind") or ""),
+        procedure=s.get("procedure"),
+        arguments=names,
+        optional=optional,
+        min_args=int(min_args) if isinstance(min_args, int) else 0,
+        max_args=int(max_args) if isinstance(max_args, int) else None,
+        returns=s.get("returns"),
+        clauses=_strs(s.get("clauses")),
+    )

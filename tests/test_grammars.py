@@ -1,0 +1,224 @@
+"""What the base and specialised grammars accept and reject, in llguidance (the engine that
+enforces them) and, through the lint, in lark."""
+
+from __future__ import annotations
+
+import random
+import re
+import string
+
+import pytest
+import yaml
+
+from codegen.grammar import GrammarError, build_grammar
+from codegen.grammar.base import base_grammar
+from codegen.grammar.lint import accepts, lint, matcher_for, walk
+from tests.grammar_fixtures import pick
+
+BASH_ACCEPTS = [
+    "ls -la /tmp | grep -i foo && echo done",
+    "find . -name '*.py' -exec grep -l TODO {} \\;",
+    'echo "$(date +%F)" > out.txt 2>&1',
+    "tar -czf backup_$(date +%F).tar.gz ~/docs",
+    "diff <(sort a.txt) <(sort b.txt)",
+    "for f in *.txt; do mv $f ${f%.txt}.md; done",
+    "if test -f x; then cat x; else echo missing; fi",
+    "FOO=bar make -j4 &",
+    "cat {{path/to/file}} | wc -l",
+]
+BASH_REJECTS = ["ls |", "ls #comment", "echo 'unterminated", "cmd &&", "(ls", "ls  -l"]
+
+
+@pytest.mark.parametrize("text", BASH_ACCEPTS)
+def test_bash_base_accepts(text: str) -> None:
+    assert accepts(base_grammar("bash"), text)
+
+
+@pytest.mark.parametrize("text", BASH_REJECTS)
+def test_bash_base_rejects(text: str) -> None:
+    assert not accepts(base_grammar("bash"), text)
+
+
+ANSIBLE_TASK = """- name: Install nginx
+  ansible.builtin.apt:
+    name: nginx
+    state: present
+  become: true"""
+
+
+def test_ansible_base_accepts_and_rejects() -> None:
+    g = base_grammar("ansible")
+    assert accepts(g, ANSIBLE_TASK)
+    assert accepts(g, '- name: Run it\n  ansible.builtin.command: /usr/bin/make install\n  when: x == "y"')
+    assert not accepts(g, "- name: x\n  apt:\n      name: nginx")  # wrong indentation
+    assert not accepts(g, "- name: yes\n  apt:\n    name: x")  # a task name YAML reads as a boolean
+    assert not accepts(g, "name: x")  # not a task list
+
+
+FORTRAN_UNIT = """subroutine saxpy(n, a, x, y)
+  implicit none
+  integer, intent(in) :: n
+  real(8), intent(in) :: a, x(n)
+  real(8), intent(inout) :: y(n)
+  integer :: i
+  !$omp parallel do
+  do i = 1, n
+    y(i) = a * x(i) + y(i)  ! update
+  end do
+  !$omp end parallel do
+  call dgemm('N', 'N', n, n, n, 1.0d0, x, n, y, n, &
+             0.0d0, y, n)
+end subroutine saxpy
+"""
+
+
+def test_fortran_base_accepts_unit_statement_and_program() -> None:
+    g = base_grammar("fortran")
+    assert accepts(g, FORTRAN_UNIT)
+    assert accepts(g, "x = sqrt(y) + 1.0d0")
+    assert accepts(g, "PROGRAM main\n  IMPLICIT NONE\n  PRINT *, 'hi'\nEND PROGRAM main\n")
+    assert not accepts(g, "do i = 1, n\n  x = 1\n")  # unclosed do
+    assert not accepts(g, "x = (1 + 2")
+
+
+def test_short_word_is_exactly_the_yaml_strings() -> None:
+    """SHORT_WORD is spelled out by hand; it must equal 'letters that YAML reads as a string'."""
+    pattern = re.search(r"^SHORT_WORD: /(.*)/$", base_grammar("ansible"), re.M).group(1)
+    word = re.compile(pattern)
+    rng = random.Random(0)
+    samples = ["yes", "No", "OFF", "null", "true", "nginx", "y", "n", "git", "Nul", "Ye"]
+    samples += [
+        "".join(rng.choice(string.ascii_letters) for _ in range(rng.randint(1, 5))) for _ in range(3000)
+    ]
+    for w in samples:
+        assert bool(word.fullmatch(w)) == isinstance(yaml.safe_load(w), str), w
+
+
+@pytest.mark.parametrize("lang", ["ansible", "bash", "fortran"])
+def test_base_grammars_are_lint_clean(lang: str) -> None:
+    assert lint(base_grammar(lang), samples=40) == []
+
+
+def test_lint_catches_a_lexeme_boundary_problem() -> None:
+    issues = lint("start: A B\nA: /a+/\nB: /ab/", samples=30)
+    assert [i.kind for i in issues] == ["llguidance-rejects"]
+    assert re.fullmatch("a+ab", issues[0].witness)
+
+
+def test_lint_flags_lark_only_features() -> None:
+    priority = " ".join(i.message for i in lint("start: A\nA.2: /a+/", samples=5))
+    assert "priority" in priority
+    lazy = lint("start: A\nA: /a+?/", samples=5)
+    assert any("lazy quantifier" in i.message for i in lazy)
+
+
+# ---- specialised
+
+
+def bash_grammar() -> str:
+    return build_grammar("bash", pick("bash", "ls", "grep", "find", "xargs", "tar")).text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ls -la --color=auto /tmp",
+        "ls {{[-a|--all]}} {{path/to/dir}}",
+        "find . -type f -name '*.log' -exec grep -l ERROR {} \\;",
+        "find . -name '*.o' | xargs -0 -n 1 ls -l",
+        "tar -czvf out.tar.gz dir",
+        "tar --create --file=out.tar dir",
+        "grep -e foo -- -x",
+    ],
+)
+def test_bash_specialised_accepts_documented_flags(text: str) -> None:
+    assert accepts(bash_grammar(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["ls --no-such-flag", "ls -Z9q", "sort file", "grep -rn TODO . | sort", "xargs rm", "find . -exec rm {}"],
+)
+def test_bash_specialised_rejects_undocumented(text: str) -> None:
+    assert not accepts(bash_grammar(), text)
+
+
+def ansible_grammar() -> str:
+    return build_grammar(
+        "ansible",
+        pick(
+            "ansible",
+            "ansible.builtin.apt",
+            "ansible.builtin.copy",
+            "ansible.builtin.uri",
+            "ansible.builtin.command",
+        ),
+    ).text
+
+
+def test_ansible_specialised_accepts_documented_options() -> None:
+    g = ansible_grammar()
+    assert accepts(g, ANSIBLE_TASK)
+    assert accepts(
+        g, "- name: Copy\n  ansible.builtin.copy:\n    mode: '0644'\n    dest: /etc/x.conf\n    src: x.conf"
+    )
+    assert accepts(
+        g, '- name: Get\n  uri:\n    url: "https://example.com"\n    status_code:\n      - 200\n      - 201'
+    )
+    assert accepts(g, "- name: Build\n  ansible.builtin.command: make all\n  register: out")
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- name: x\n  ansible.builtin.apt:\n    name: nginx\n    colour: red",  # undocumented key
+        "- name: x\n  ansible.builtin.apt:\n    state: sideways",  # not a documented choice
+        "- name: x\n  ansible.builtin.copy:\n    src: a.conf",  # required dest missing
+        "- name: x\n  ansible.builtin.apt:\n    state: present\n    state: absent",  # repeated key
+        "- name: x\n  ansible.builtin.apt:\n    name: a\n    pkg: b",  # option and its alias
+        "- name: x\n  ansible.builtin.apt:\n    update_cache: sometimes",  # not a bool
+        "- name: x\n  ansible.builtin.yum:\n    name: nginx",  # module not retrieved
+        "- name: x\n  ansible.builtin.apt:\n    name: nginx\n  become: true\n  become: false",
+    ],
+)
+def test_ansible_specialised_rejects(text: str) -> None:
+    assert not accepts(ansible_grammar(), text)
+
+
+def test_fortran_specialised_is_a_sublanguage_of_the_base_grammar() -> None:
+    spec = build_grammar("fortran", pick("fortran", "dgemm", "sqrt", "sum", "cpu_time"))
+    matcher = matcher_for(spec.text)
+    rng = random.Random(3)
+    samples = [s for s in (walk(matcher, rng, max_bytes=1500) for _ in range(15)) if s]
+    assert len(samples) >= 10
+    for sample in samples:
+        assert accepts(base_grammar("fortran"), sample + "\n"), sample
+        assert sample.startswith("program main\nimplicit none\n") and sample.endswith("end program main")
+
+
+def test_fortran_specialised_rejects_undeclared_names_and_wrong_arity() -> None:
+    g = build_grammar("fortran", pick("fortran", "daxpy", "sqrt")).text
+    head = (
+        "program main\nimplicit none\ninteger :: n, incx, incy\nreal(8) :: da, x\nreal(8) :: dx(10), dy(10)\n"
+    )
+    assert accepts(g, head + "call daxpy(n,da,dx,incx,dy,incy)\nend program main")
+    assert accepts(g, head + "x = sqrt(da)\nend program main")
+    assert not accepts(g, head + "call daxpy(n,da,dx,incx,dy)\nend program main")  # 5 of 6 arguments
+    assert not accepts(g, head + "y = 1.0d0\nend program main")  # y is not declared
+    assert not accepts(g, head + "call dgemm(n)\nend program main")  # not retrieved
+    assert not accepts(g, head + "do n = 1, 5\nn = 2\nend do\nend program main")  # assigns the do variable
+
+
+def test_empty_language_is_an_error() -> None:
+    with pytest.raises(GrammarError, match="leave nothing to generate"):
+        build_grammar("bash", [])
+    with pytest.raises(GrammarError):
+        build_grammar("ansible", pick("bash", "ls"))  # records of another language
+    with pytest.raises(GrammarError, match="no grammar"):
+        build_grammar("cobol", [])
+
+
+def test_explain_lists_the_constraints() -> None:
+    spec = build_grammar("ansible", pick("ansible", "ansible.builtin.copy"))
+    assert "ansible.builtin.copy" in spec.explain() and "required: dest" in spec.explain()
+    assert spec.documents == ["ansible.builtin.copy"]
