@@ -33,6 +33,9 @@ _NAME_LINE = re.compile(r"^(?P<indent>\s*)- name:\s*(?P<intent>\S.*?)\s*$")
 _SHELL_COMMENT = re.compile(r"^(?P<indent>\s*)#\s*(?P<intent>[^!\s].*?)\s*$")
 _FORTRAN_COMMENT = re.compile(r"^(?P<indent>\s*)!\s*(?P<intent>[^$\s].*?)\s*$")  # not `!$omp`
 GENERATION_WAIT_S = 120.0
+# an editor waits for the answer: a task body or a command fits well within this, and it bounds the
+# latency of a model that does not stop on its own
+EDITOR_MAX_NEW_TOKENS = 128
 
 
 @dataclass(slots=True)
@@ -120,7 +123,7 @@ class DslgenServer(LanguageServer):
         return self._generator
 
     def generate(self, intent: Intent) -> Any:
-        return self.generator().generate(intent.text, intent.lang)
+        return self.generator().generate(intent.text, intent.lang, max_new_tokens=EDITOR_MAX_NEW_TOKENS)
 
 
 def create_server(load_generator: Callable[[], Any]) -> DslgenServer:
