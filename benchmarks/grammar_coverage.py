@@ -54,9 +54,7 @@ def fill_placeholders(cmd: str) -> str:
     become one (the grammar writes one space between words)."""
     cmd = fill_flag_placeholders(cmd)
     cmd = re.sub(r"\[([\w-]+)(?:\|[\w-]+)+\]", r"\1", cmd)
-    cmd = re.sub(
-        r"\{\{(.*?)\}\}", lambda m: m.group(1).split("|")[0].replace("...", "").strip() or "x", cmd
-    )
+    cmd = re.sub(r"\{\{(.*?)\}\}", lambda m: m.group(1).split("|")[0].replace("...", "").strip() or "x", cmd)
     parts = re.split(r"""('[^']*'|"(?:[^"\\]|\\.)*")""", cmd)
     return "".join(p if i % 2 else re.sub(r" {2,}", " ", p) for i, p in enumerate(parts))
 
@@ -337,14 +335,14 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return "other (string over 80 characters, more than 10 keys, nested layout)"
+    return "other (string over 200 characters, over 10 keys or 16 list items, nested layout)"
 
 
 # ---------------------------------------------------------------- fortran
 
 
 _UNIT = re.compile(
-    r"^[ \t]*(?:(?:pure|elemental|recursive|impure)\s+)*(?:[\w()*=, ]+\s+)?(subroutine|function)\s+(\w+).*?"
+    r"^[ \t]*(?:(?:pure|elemental|recursive|impure)[ \t]+)*(?:[\w()*=, ]+[ \t]+)?(subroutine|function)\s+(\w+).*?"
     r"^[ \t]*end(?:[ \t]+(?:subroutine|function)(?:[ \t]+\w+)?)?[ \t]*$",
     re.I | re.M | re.S,
 )

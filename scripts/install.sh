@@ -17,7 +17,7 @@ $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-rec
 
 # torch is pinned to the CPU build first, so nothing later resolves a CUDA wheel on a CPU machine.
 python3 -m pip install -q "torch==2.13.0"
-python3 -m pip install -q -e ".[dense,dev]"
+python3 -m pip install -q -e ".[dense,outlines,dev]"
 
 if [ "${1:-}" != "--no-man-fetch" ]; then
   dslgen index fetch-man

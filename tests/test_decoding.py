@@ -21,7 +21,7 @@ from codegen.schema import schema_of
 from tests.grammar_fixtures import pick, records
 from tests.tiny_lm import random_llama, train_bpe
 
-MAX_NEW_TOKENS = 1024
+MAX_NEW_TOKENS = 2048
 torch.set_num_threads(1)  # a 1-layer, 32-wide model: threads only add contention
 PROPERTY = settings(
     max_examples=100, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow]
