@@ -10,7 +10,8 @@ Layout under `$DSLGEN_HOME/index-v{FORMAT}/`:
       records.jsonl        merged records, one JSON per line; offsets.npy gives each line's byte offset
       meta.json            dsl/name/summary per record (all a query needs before fetching records)
       langid.npz           the request-phrasing language classifier (codegen/langid.py)
-      bm25/                bm25s index + its vocabulary
+      bm25-full/           bm25s index + vocabulary over name, summary, body and option text
+      bm25-short/          the same over name, aliases and summary only
 
 A build writes a fresh `builds/ID` and only then repoints `current`, so a crash or a concurrent
 reader never sees a half-written index. Records are fetched by offset, so loading stays fast no matter
@@ -34,14 +35,14 @@ import numpy as np
 
 from codegen.atomic import atomic_write_text
 from codegen.docs.record import DSLS, DocRecord
-from codegen.docs.search_text import make_bm25_tokenizer, search_text
+from codegen.docs.search_text import FIELDS, make_bm25_tokenizer
 from codegen.docs.source import Source, SourceError, Unit
 from codegen.errors import IndexUnavailable, InputError
 from codegen.langid import LanguageModel
 from codegen.paths import home
 from codegen.splits import held_out
 
-FORMAT = 2
+FORMAT = 3
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -273,12 +274,13 @@ def _write_records(build: Path, records: list[DocRecord]) -> None:
 def _write_bm25(build: Path, records: list[DocRecord]) -> None:
     import bm25s
 
-    tokenizer = make_bm25_tokenizer()
-    tokens = tokenizer.tokenize([search_text(r) for r in records], show_progress=False, return_as="tuple")
-    model = bm25s.BM25()
-    model.index(tokens, show_progress=False)
-    model.save(str(build / "bm25"))
-    tokenizer.save_vocab(str(build / "bm25"))
+    for fields, text_of in FIELDS.items():
+        tokenizer = make_bm25_tokenizer()
+        tokens = tokenizer.tokenize([text_of(r) for r in records], show_progress=False, return_as="tuple")
+        model = bm25s.BM25()
+        model.index(tokens, show_progress=False)
+        model.save(str(build / f"bm25-{fields}"))
+        tokenizer.save_vocab(str(build / f"bm25-{fields}"))
 
 
 def _current_build(root: Path) -> Path | None:
@@ -330,8 +332,7 @@ class DocIndex:
             ) from exc
         self._by_key = {f"{d}:{n}": i for i, (d, n) in enumerate(zip(self.dsl, self.names, strict=True))}
         self._records = open(build / "records.jsonl", "rb")  # noqa: SIM115 - kept open for seeks
-        self._bm25 = None
-        self._tokenizer = None
+        self._lexical: dict[str, tuple[Any, Any]] = {}
         self._by_word: dict[str, list[int]] | None = None
         self._language_model: LanguageModel | bool | None = False  # False: not loaded yet
         self._dsl_masks: dict[str, np.ndarray] = {}
@@ -369,26 +370,22 @@ class DocIndex:
             if src == source:
                 yield from (DocRecord.from_json(r) for r in recs)
 
-    @property
-    def bm25(self):
-        if self._bm25 is None:
+    def lexical(self, field: str) -> tuple[Any, Any]:
+        """The BM25 model and its tokenizer for one field set ("full" or "short"), loaded on first use."""
+        if field not in self._lexical:
             import bm25s
 
+            path = self.path / f"bm25-{field}"
             try:
-                self._bm25 = bm25s.BM25.load(str(self.path / "bm25"), mmap=True)
+                model = bm25s.BM25.load(str(path), mmap=True)
                 tokenizer = make_bm25_tokenizer()
-                tokenizer.load_vocab(str(self.path / "bm25"))
-                self._tokenizer = tokenizer
+                tokenizer.load_vocab(str(path))
             except (OSError, ValueError, KeyError) as exc:
                 raise IndexUnavailable(
-                    f"the BM25 index at {self.path} is corrupt ({exc}); rebuild it with `dslgen index build --force`"
+                    f"the BM25 index at {path} is corrupt ({exc}); rebuild it with `dslgen index build --force`"
                 ) from exc
-        return self._bm25
-
-    @property
-    def tokenizer(self):
-        _ = self.bm25
-        return self._tokenizer
+            self._lexical[field] = (model, tokenizer)
+        return self._lexical[field]
 
     @property
     def language_model(self) -> LanguageModel | None:

@@ -9,7 +9,7 @@ from codegen.docs.record import DocRecord
 
 # Bump when what BM25 sees changes: the index stamp includes it, so indexes are rebuilt (from the
 # per-unit cache, without re-parsing).
-VERSION = 2
+VERSION = 3
 
 # Field weighting by repetition: the name and summary say what a library is for, long bodies
 # (bash(1) is 5,000 lines) mostly say how, so bodies are truncated.
@@ -60,6 +60,15 @@ def search_text(rec: DocRecord) -> str:
             examples,
         ]
     )
+
+
+def short_text(rec: DocRecord) -> str:
+    """The short fields alone (name, aliases, summary): a second BM25 index over these keeps a
+    document that says what it is for in one line from drowning in long bodies."""
+    return " ".join([rec.name, identifier_words(rec.name), *rec.aliases, rec.summary])
+
+
+FIELDS = {"full": search_text, "short": short_text}
 
 
 def make_bm25_tokenizer():
