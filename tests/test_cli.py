@@ -116,3 +116,42 @@ def test_missing_index_is_built_on_first_use(
     gen = Generator.load(progress=lambda stage, done, total: stages.append(stage))
     assert "parsing documentation" in stages
     assert gen.generate("find files larger than 100 MB").docs[0].name == "find"
+
+
+def test_index_add_rejects_a_path_without_modules(dslgen_home: Path, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-collection"
+    (empty / "plugins" / "modules").mkdir(parents=True)
+    (empty / "README.md").write_text("nothing here\n")
+    assert_clean_failure(run("index", "add", str(empty), home=dslgen_home), 2, "no Ansible modules found")
+    assert_clean_failure(run("index", "add", str(tmp_path / "missing"), home=dslgen_home), 2, "missing")
+    # nothing was remembered for the next build
+    assert not (index_root() / "config.json").exists()
+
+
+def test_index_add_makes_a_private_collection_searchable(
+    tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codegen.docs import registry
+    from codegen.docs.ansible import AnsibleCollectionSource
+    from codegen.docs.index import add_collection, open_index
+    from codegen.retrieval import Retriever
+    from tests.conftest import FIXTURES, JsonlRecordSource
+
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(
+        registry,
+        "default_sources",
+        lambda config: [
+            *(AnsibleCollectionSource(p) for p in config.collections),
+            JsonlRecordSource(records_file),
+        ],
+    )
+    config = add_collection(str(FIXTURES / "ansible" / "ansible_collections" / "acme" / "infra"))
+    assert len(config.collections) == 1
+    registry.ensure_index()
+    index = open_index()
+    assert index is not None
+    acme = [n for n in index.names if n.startswith("acme.infra.")]
+    assert acme, index.names
+    hit = Retriever(index).search(index.summaries[index.names.index(acme[0])], lang="ansible", k=3)
+    assert acme[0] in [h.name for h in hit]
