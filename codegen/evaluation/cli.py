@@ -6,7 +6,6 @@ does not load the evaluation stack.
 
 from __future__ import annotations
 
-import inspect
 import json
 import sys
 from collections.abc import Callable, Iterator
@@ -82,7 +81,7 @@ def eval_command(
     if model is not None and not model.is_dir():
         raise InputError(f"--model {model}: no such model directory")
     name = system or _system_name(model, no_constrain)
-    generator = _load_generator(model, no_constrain)
+    generator = _load_generator(model)
     if data is not None:
         from codegen.evaluation.data import read_examples
 
@@ -109,7 +108,7 @@ def eval_command(
     with _progress("examples") as update:
         stats = run_system(
             examples,
-            lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id),
+            lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id, constrain=not no_constrain),
             output,
             name,
             Documentation(generator.index),
@@ -130,19 +129,11 @@ def _system_name(model: Path | None, no_constrain: bool) -> str:
     return f"{base}-unconstrained" if no_constrain else base
 
 
-def _load_generator(model: Path | None, no_constrain: bool) -> Any:
+def _load_generator(model: Path | None) -> Any:
     from codegen.pipeline import Generator
 
-    options: dict[str, Any] = {}
-    if no_constrain:
-        # decoding options exist once the pipeline has a model stage
-        if "constrain" not in inspect.signature(Generator.load).parameters:
-            raise InputError("--no-constrain needs the model stage of the pipeline, which this build lacks")
-        options["constrain"] = False
     with _progress("index") as update:
-        return Generator.load(
-            str(model) if model else None, "auto", progress=lambda s, d, t: update(d, t), **options
-        )
+        return Generator.load(str(model) if model else None, "auto", progress=lambda s, d, t: update(d, t))
 
 
 def _lm_scores(model: Path, examples: list[Any]) -> dict[str, Any]:
