@@ -36,20 +36,10 @@ from transformers import PreTrainedTokenizerFast  # noqa: E402
 
 from codegen.decoding import DecodingError, compile_grammar, generate, ll_tokenizer  # noqa: E402
 from codegen.grammar import build_grammar  # noqa: E402
-from tests.grammar_fixtures import pick  # noqa: E402
+from tests.grammar_fixtures import DECODING_CASES, pick  # noqa: E402
 from tests.tiny_lm import random_llama, train_bpe  # noqa: E402
 
 RESULTS = ROOT / "benchmarks" / "results" / "decoding.json"
-CASES = {
-    "bash": ("ls", "grep", "find", "xargs", "tar"),
-    "ansible": (
-        "ansible.builtin.apt",
-        "ansible.builtin.copy",
-        "ansible.builtin.uri",
-        "ansible.builtin.command",
-    ),
-    "fortran": ("dgemm", "daxpy", "sqrt", "sum", "size", "dot_product", "cpu_time"),
-}
 PROMPTS = {
     "bash": "# find every log file under /var and count its lines\n",
     "ansible": "# install nginx and start it on boot\n",
@@ -79,7 +69,7 @@ def percentile(values: list[float], q: float) -> float:
 
 
 def measure_compile(lang: str, lltok: llguidance.LLTokenizer, runs: int = 50) -> dict:
-    records = pick(lang, *CASES[lang])
+    records = pick(lang, *DECODING_CASES[lang])
     build, compile_ = [], []
     for _ in range(runs):
         t0 = time.perf_counter()
@@ -100,7 +90,7 @@ def measure_compile(lang: str, lltok: llguidance.LLTokenizer, runs: int = 50) ->
 
 
 def measure_generation(lang: str, model, tok, generations: int, tokens: int) -> dict:
-    grammar = build_grammar(lang, pick(lang, *CASES[lang])).text
+    grammar = build_grammar(lang, pick(lang, *DECODING_CASES[lang])).text
     masks: list[float] = []
     constrained_s = constrained_tokens = 0.0
     lengths = []
@@ -136,7 +126,7 @@ def measure_outlines(lang: str, model, tok, generations: int, tokens: int) -> di
         from outlines.types import CFG
     except ImportError:
         return None
-    grammar = build_grammar(lang, pick(lang, *CASES[lang])).text
+    grammar = build_grammar(lang, pick(lang, *DECODING_CASES[lang])).text
     wrapped = outlines.from_transformers(model, tok)
     generator = outlines.Generator(wrapped, CFG(grammar))
     generator(PROMPTS[lang], max_new_tokens=4, do_sample=True)  # warm-up: torch.compile of the mask kernel
@@ -168,7 +158,7 @@ def main() -> None:
         "llguidance": llguidance.__version__,
         "languages": {},
     }
-    for lang in CASES:
+    for lang in DECODING_CASES:
         row = measure_compile(lang, lltok)
         row |= measure_generation(lang, model, tok, args.generations, args.tokens)
         if not args.no_outlines:

@@ -19,3 +19,16 @@ def records() -> tuple[DocRecord, ...]:
 def pick(dsl: str, *names: str) -> list[DocRecord]:
     by_name = {r.name.lower(): r for r in records() if r.dsl == dsl}
     return [by_name[n.lower()] for n in names]
+
+
+# documents a decoding case draws on, per language (the property tests and benchmarks/decoding.py)
+DECODING_CASES = {
+    "bash": ("ls", "grep", "find", "xargs", "tar"),
+    "ansible": (
+        "ansible.builtin.apt",
+        "ansible.builtin.copy",
+        "ansible.builtin.uri",
+        "ansible.builtin.command",
+    ),
+    "fortran": ("dgemm", "daxpy", "sqrt", "sum", "size", "dot_product", "cpu_time"),
+}

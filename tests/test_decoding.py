@@ -18,7 +18,7 @@ from codegen.grammar import build_grammar
 from codegen.grammar.check import check_ansible, check_bash, check_fortran
 from codegen.paths import package_data
 from codegen.schema import schema_of
-from tests.grammar_fixtures import pick, records
+from tests.grammar_fixtures import DECODING_CASES, pick, records
 from tests.tiny_lm import random_llama, train_bpe
 
 MAX_NEW_TOKENS = 2048
@@ -47,16 +47,7 @@ def model():
 
 @functools.cache
 def case(lang: str):
-    names = {
-        "bash": ("ls", "grep", "find", "xargs", "tar"),
-        "ansible": (
-            "ansible.builtin.apt",
-            "ansible.builtin.copy",
-            "ansible.builtin.uri",
-            "ansible.builtin.command",
-        ),
-        "fortran": ("dgemm", "daxpy", "sqrt", "sum", "size", "dot_product", "cpu_time"),
-    }[lang]
+    names = DECODING_CASES[lang]
     recs = pick(lang, *names)
     return build_grammar(lang, recs).text, [schema_of(r) for r in recs]
 
