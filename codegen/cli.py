@@ -371,11 +371,13 @@ def serve_lsp(
 
 def _mount_subcommands() -> None:
     from codegen.evaluation.cli import app as eval_app
+    from codegen.model.cli import app as train_app
     from codegen.tokenization.cli import app as tokenizer_app
 
     # registered directly (not add_typer) so `dslgen eval` is a command `_subcommands()` knows
     app.registered_commands += eval_app.registered_commands
     app.add_typer(tokenizer_app, name="tokenizer", help="Train, apply and measure the code tokenizers.")
+    app.add_typer(train_app, name="train", help="Build the fine-tuning set; pretrain and fine-tune models.")
 
 
 _mount_subcommands()

@@ -1,0 +1,112 @@
+"""`dslgen train data|pretrain|finetune` (mounted by codegen.cli).
+
+Run alone, or under torchrun for data parallelism on several processes or GPUs:
+`torchrun --nproc_per_node 2 --no-python dslgen train pretrain --config configs/pretrain.toml`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from codegen.corpus.build import DEFAULT_DATA_DIR
+from codegen.model.config import Stage, TrainConfig, load_config
+
+err = Console(stderr=True, soft_wrap=True)
+app = typer.Typer(help="Build the fine-tuning set; pretrain and fine-tune models.", no_args_is_help=True)
+
+ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="A TOML or JSON training config.")]
+OutOption = Annotated[str | None, typer.Option("--out", "-o", help="Run directory (overrides the config).")]
+StepsOption = Annotated[int | None, typer.Option(min=1, help="Total optimizer steps (overrides the config).")]
+SecondsOption = Annotated[
+    float | None, typer.Option(min=0, help="Stop after this much training time, in seconds (overrides).")
+]
+SeedOption = Annotated[int | None, typer.Option(help="Random seed (overrides the config).")]
+ResumeOption = Annotated[
+    bool, typer.Option(help="Continue from the run directory's last checkpoint when there is one.")
+]
+DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+
+
+def _run(
+    stage: Stage,
+    config_path: Path,
+    out: str | None,
+    steps: int | None,
+    max_seconds: float | None,
+    seed: int | None,
+    resume: bool,
+    device: str,
+) -> None:
+    from codegen.errors import InputError
+    from codegen.model.train import train
+
+    config: TrainConfig = load_config(
+        config_path, {"out": out, "steps": steps, "max_seconds": max_seconds, "seed": seed}
+    )
+    if config.stage != stage:
+        raise InputError(f"{config_path} is a {config.stage} config; run `dslgen train {config.stage}`")
+    summary = train(
+        config,
+        resume=resume,
+        log=lambda msg: err.print(msg, highlight=False),
+        show_progress=sys.stderr.isatty(),
+        device=device,
+    )
+    err.print(
+        f"{summary.steps} steps, {summary.tokens:,} tokens in {summary.seconds:,.0f} s; "
+        f"last loss {summary.last_loss:.4f}; model: {summary.model_dir}",
+        highlight=False,
+    )
+
+
+@app.command()
+def pretrain(
+    config: ConfigOption,
+    out: OutOption = None,
+    steps: StepsOption = None,
+    max_seconds: SecondsOption = None,
+    seed: SeedOption = None,
+    resume: ResumeOption = True,
+    device: DeviceOption = "auto",
+) -> None:
+    """Train a model from scratch on the code corpus (next-token loss on every token)."""
+    _run("pretrain", config, out, steps, max_seconds, seed, resume, device)
+
+
+@app.command()
+def finetune(
+    config: ConfigOption,
+    out: OutOption = None,
+    steps: StepsOption = None,
+    max_seconds: SecondsOption = None,
+    seed: SeedOption = None,
+    resume: ResumeOption = True,
+    device: DeviceOption = "auto",
+) -> None:
+    """Fine-tune on request + retrieved documentation → code (loss on the code only)."""
+    _run("finetune", config, out, steps, max_seconds, seed, resume, device)
+
+
+@app.command()
+def data(
+    name: Annotated[str, typer.Option(help="Name of the fine-tuning set in the cache.")] = "finetune-v1",
+    data_dir: Annotated[
+        Path, typer.Option(help="The shared data directory (tldr, NL2Bash).")
+    ] = DEFAULT_DATA_DIR,
+) -> None:
+    """Build the fine-tuning set: NL→code pairs with retrieval-built prompts, split by library."""
+    from codegen.corpus.finetune import build_finetune_set
+    from codegen.docs.registry import ensure_index
+
+    index = ensure_index(progress=lambda msg: err.print(msg, highlight=False))
+    manifest = build_finetune_set(index, name, data_dir, progress=lambda msg: err.print(msg, highlight=False))
+    for lang, splits in manifest["sizes"].items():
+        counts = ", ".join(f"{split} {v['pairs']:,}" for split, v in sorted(splits.items()))
+        err.print(
+            f"{lang}: {counts}; library in prompt {manifest['library_in_prompt'][lang]:.1%}", highlight=False
+        )
