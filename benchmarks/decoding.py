@@ -1,8 +1,9 @@
 """Speed of grammar-constrained decoding, side by side with outlines' CFG path.
 
-    nice -n 10 python benchmarks/decoding.py [--generations 20] [--tokens 128]
+    nice -n 10 python benchmarks/decoding.py [--generations 20] [--tokens 128] [--model DIR]
 
-Model: a randomly initialised ~5M-parameter Llama (hidden 256, 2 layers, tied embeddings) with the
+Model: with --model, that Hugging Face directory (e.g. models/default; results go to
+decoding-<model name>.json, prompts are the model's own prompt format); otherwise a randomly initialised ~5M-parameter Llama (hidden 256, 2 layers, tied embeddings) with the
 project's 16k tokenizer (tokenizers/code-16k; a 16k byte-level BPE trained here on the vendored tldr
 pages when that directory is missing). Grammars: the per-request grammars of the real
 DocRecords in tests/fixtures/grammar (5 Bash commands, 4 Ansible modules, 7 Fortran routines).
@@ -36,6 +37,7 @@ from transformers import PreTrainedTokenizerFast  # noqa: E402
 
 from codegen.decoding import DecodingError, compile_grammar, generate, ll_tokenizer  # noqa: E402
 from codegen.grammar import build_grammar  # noqa: E402
+from codegen.prompt import build_prompt  # noqa: E402
 from tests.grammar_fixtures import DECODING_CASES, pick  # noqa: E402
 from tests.tiny_lm import random_llama, train_bpe  # noqa: E402
 
@@ -44,6 +46,16 @@ PROMPTS = {
     "bash": "# find every log file under /var and count its lines\n",
     "ansible": "# install nginx and start it on boot\n",
     "fortran": "! multiply two matrices with BLAS\n",
+}
+
+# a trained model is prompted as the pipeline prompts it (codegen.prompt.build_prompt)
+MODEL_PROMPTS = {
+    lang: build_prompt(task, lang, pick(lang, *DECODING_CASES[lang]))
+    for lang, task in (
+        ("bash", "find every log file under /var and count its lines"),
+        ("ansible", "install nginx and start it on boot"),
+        ("fortran", "multiply two matrices with BLAS"),
+    )
 }
 
 
@@ -144,16 +156,32 @@ def main() -> None:
     parser.add_argument("--generations", type=int, default=20)
     parser.add_argument("--tokens", type=int, default=128)
     parser.add_argument("--no-outlines", action="store_true")
+    parser.add_argument(
+        "--model", type=Path, help="A Hugging Face causal LM directory (default: random Llama)."
+    )
     args = parser.parse_args()
     torch.set_num_threads(1)
-    tok, tok_name = load_tokenizer()
-    model = random_llama(len(tok), hidden=256, layers=2, eos_id=tok.eos_token_id)
-    params = sum(p.numel() for p in model.parameters())
+    results = RESULTS
+    if args.model is not None:
+        from codegen.model.loading import load_model
+
+        loaded = load_model(args.model, "cpu")
+        model, tok = loaded.model, loaded.tokenizer
+        params = sum(p.numel() for p in model.parameters())
+        tok_name = "the model's tokenizer.json"
+        model_name = f"{args.model} ({params / 1e6:.1f}M parameters)"
+        results = RESULTS.with_name(f"decoding-{args.model.resolve().name}.json")
+        PROMPTS.update(MODEL_PROMPTS)
+    else:
+        tok, tok_name = load_tokenizer()
+        model = random_llama(len(tok), hidden=256, layers=2, eos_id=tok.eos_token_id)
+        params = sum(p.numel() for p in model.parameters())
+        model_name = f"random Llama, {params / 1e6:.1f}M parameters, hidden 256, 2 layers"
     lltok = ll_tokenizer(tok, len(tok))
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", *sys.argv]),
-        "model": f"random Llama, {params / 1e6:.1f}M parameters, hidden 256, 2 layers",
+        "model": model_name,
         "tokenizer": f"{tok_name} ({len(tok)} tokens)",
         "llguidance": llguidance.__version__,
         "languages": {},
@@ -175,9 +203,9 @@ def main() -> None:
             f"{r['constrained_ms_per_token']:>13.3f} {r['unconstrained_ms_per_token']:>9.3f} {r['ratio']:>6.3f} "
             f"{(out['ms_per_token'] if out else float('nan')):>15.3f}"
         )
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"wrote {RESULTS.relative_to(ROOT)}")
+    results.parent.mkdir(parents=True, exist_ok=True)
+    results.write_text(json.dumps(result, indent=1) + "\n")
+    print(f"wrote {results.relative_to(ROOT)}")
 
 
 if __name__ == "__main__":

@@ -222,3 +222,33 @@ def test_explain_lists_the_constraints() -> None:
     spec = build_grammar("ansible", pick("ansible", "ansible.builtin.copy"))
     assert "ansible.builtin.copy" in spec.explain() and "required: dest" in spec.explain()
     assert spec.documents == ["ansible.builtin.copy"]
+
+
+def test_fortran_argument_rank_counts_only_top_level_dimension_commas() -> None:
+    from codegen.grammar.fortran import argument_kind
+
+    assert argument_kind("DOUBLE PRECISION array, dimension(LDA,*)") == ("real", 2)
+    assert argument_kind("INTEGER array, dimension (min(M,N))") == ("integer", 1)  # dgetrf's IPIV
+    assert argument_kind("INTEGER(KIND=MPI_ADDRESS_KIND)") == ("integer", 0)
+    assert argument_kind("integer(kind=**)") == ("integer", 0)
+    assert argument_kind("COMPLEX*16 array, dimension(N)") is None
+
+
+def test_fortran_openmp_loop_directive_named_as_in_the_index_enables_parallel_loops() -> None:
+    from codegen.docs.record import DocRecord
+
+    directive = DocRecord(
+        dsl="fortran",
+        name="!$omp parallel do",
+        summary="Parallelize a DO loop",
+        text="",
+        source="dslgen:openmp.json",
+        version="5.2",
+        schema={"kind": "openmp_directive", "procedure": "directive", "arguments": [], "clauses": []},
+    )
+    code = (
+        "program main\nimplicit none\ninteger :: i\nreal(8) :: x\n!$omp parallel do\ndo i = 1, 10\n"
+        "x = 2.0d0\nend do\n!$omp end parallel do\nend program main"
+    )
+    assert accepts(build_grammar("fortran", [directive]).text, code)
+    assert not accepts(build_grammar("fortran", pick("fortran", "sum")).text, code)

@@ -103,7 +103,26 @@ _TYPE_WORDS = (
     (re.compile(r"\b(logical)\b", re.I), "logical"),
     (re.compile(r"\b(character)\b", re.I), "character"),
 )
-_DIMENSION = re.compile(r"dimension\s*\(([^)]*)\)|\(([^()]*)\)\s*$", re.I)
+_DIMENSION = re.compile(r"dimension\s*\(", re.I)
+
+
+def _rank(type_text: str) -> int:
+    """Rank from `dimension(...)`, counting only top-level commas: `dimension(min(M,N))` is rank 1.
+    Other parentheses (`integer(kind=**)`, `character(len=*)`) say nothing about rank."""
+    match = _DIMENSION.search(type_text)
+    if match is None:
+        return 1 if re.search(r"\barray\b", type_text, re.I) else 0
+    depth, commas = 1, 0
+    for char in type_text[match.end() :]:
+        if char == "(":
+            depth += 1
+        elif char == ")":
+            depth -= 1
+            if depth == 0:
+                break
+        elif char == "," and depth == 1:
+            commas += 1
+    return commas + 1
 
 
 def argument_kind(type_text: str) -> tuple[Kind, int] | None:
@@ -114,12 +133,7 @@ def argument_kind(type_text: str) -> tuple[Kind, int] | None:
     kind = next((k for pattern, k in _TYPE_WORDS if pattern.search(type_text)), None)
     if kind is None:
         return None
-    dims = _DIMENSION.search(type_text)
-    rank = 0
-    if dims:
-        rank = (dims.group(1) or dims.group(2) or "").count(",") + 1
-    elif re.search(r"\barray\b", type_text, re.I):
-        rank = 1
+    rank = _rank(type_text)
     return (kind, min(rank, 2)) if kind != "character" or rank == 0 else None
 
 
@@ -275,7 +289,7 @@ def fortran_rules(
             loops.append(f'"do {v.name} = " iexpr::_ ", " iexpr::_ "\\n" {body} "end do" %if bit_set({bit})')
     if b.rule("do_loop", loops):
         compound.append("do_loop::_")
-        if any(r.kind == "openmp_directive" and r.name in ("parallel do", "do") for r in routines):
+        if any(r.kind == "openmp_directive" and _directive(r.name) in ("parallel do", "do") for r in routines):
             compound.append('"!$omp parallel do\\n" do_loop::_ "\\n!$omp end parallel do"')
     b.rule("stmt", compound)
 
@@ -314,6 +328,11 @@ def fortran_rules(
             f"documented but not callable here (argument types unknown): {', '.join(not_callable)}"
         )
     return "\n".join(head + b.lines) + "\n", summary
+
+
+def _directive(name: str) -> str:
+    """'!$omp parallel do' (how the index names directives) -> 'parallel do'."""
+    return re.sub(r"^!\$omp\s+", "", name.strip(), flags=re.I).lower()
 
 
 def _arity_ok(routine: FortranRoutine, n: int) -> bool:

@@ -1,0 +1,100 @@
+"""The fine-tuning set: pairs split by library, cleaned, and prompted with what retrieval returns."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+from codegen.corpus.finetune import ansible_pairs, clean, nl2bash_pairs, tldr_pairs, with_prompts
+from codegen.corpus.pairs import Pair
+from codegen.docs.index import DocIndex
+from codegen.docs.record import DocRecord, Example
+from codegen.prompt import build_prompt
+from codegen.retrieval import Retriever
+from codegen.splits import split_of
+
+
+def _gz(path: Path, rows: list[dict]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress("".join(json.dumps(r) + "\n" for r in rows).encode()))
+
+
+def test_bash_pairs_follow_the_command_split_and_skip_alias_pages(tmp_path: Path) -> None:
+    _gz(
+        tmp_path / "bash" / "tldr_pages.jsonl.gz",
+        [
+            {
+                "id": "common/tar",
+                "page": "tar",
+                "examples": [{"nl": "Create an archive", "cmd": "tar cf a.tar x"}],
+            },
+            {
+                "id": "common/gtar",
+                "page": "gtar",
+                "is_alias_page": True,
+                "examples": [{"nl": "View documentation for the original command", "cmd": "tldr tar"}],
+            },
+        ],
+    )
+    _gz(
+        tmp_path / "bash" / "nl2bash.jsonl.gz",
+        [
+            {"id": "nl2bash:1", "nl": "count lines of x", "cmd": "wc -l x", "split_rerun": "train"},
+            {"id": "nl2bash:2", "nl": "noise", "cmd": "echo", "split_rerun": "filtered_out"},
+        ],
+    )
+    tldr = list(tldr_pairs(tmp_path))
+    assert [(p.id, p.library, p.split) for p in tldr] == [("tldr:common/tar#0", "tar", split_of("tar"))]
+    nl2bash = list(nl2bash_pairs(tmp_path))
+    assert [(p.id, p.library, p.split) for p in nl2bash] == [("nl2bash:1", "wc", split_of("wc"))]
+
+
+def test_ansible_pairs_are_the_examples_of_each_module_once() -> None:
+    record = DocRecord(
+        dsl="ansible",
+        name="ansible.builtin.apt",
+        summary="Manages apt packages",
+        text="",
+        schema={},
+        source="ansible",
+        version="2.18",
+        examples=[Example("Install nginx", "- name: Install nginx\n  x: 1\n")],
+    )
+
+    class _Index:
+        def source_records(self, source: str) -> list[DocRecord]:
+            assert source == "ansible"
+            return [record, record]  # a module seen twice (two collection versions) counts once
+
+    pairs = list(ansible_pairs(_Index()))  # type: ignore[arg-type]
+    assert [(p.id, p.library, p.split) for p in pairs] == [
+        ("ansible.builtin.apt#0", "ansible.builtin.apt", split_of("ansible.builtin.apt"))
+    ]
+
+
+def _pair(id: str, nl: str, code: str, split: str) -> Pair:
+    return Pair(id, "bash", nl, code, split, "test", "x")  # type: ignore[arg-type]
+
+
+def test_clean_drops_duplicates_and_training_pairs_that_leak_held_out_text() -> None:
+    pairs = [
+        _pair("a", "List files", "ls -l", "train"),
+        _pair("b", "list  files", "ls   -l", "train"),  # same after whitespace/case folding
+        _pair("c", "Show disk usage", "du -sh", "dev"),
+        _pair("d", "How big is it", "du  -sh", "train"),  # a held-out reference as training code
+        _pair("e", "show disk usage", "df -h", "train"),  # a held-out request as training request
+    ]
+    kept, removed = clean(pairs)
+    assert [p.id for p in kept] == ["a", "c"]
+    assert removed == {"duplicates": 1, "contaminated": 2}
+
+
+def test_prompts_are_built_from_retrieval_as_at_inference(small_index: DocIndex) -> None:
+    retriever = Retriever(small_index)
+    pair = Pair("p", "bash", "find files larger than 100 MB", "find . -size +100M", "train", "test", "find")
+    (row,) = with_prompts([pair], retriever, lambda _m: None)
+    hits = retriever.search(pair.nl, lang="bash", k=5)
+    assert row["retrieved"] == [h.name for h in hits] and row["retrieved"][0] == "find"
+    assert row["prompt"] == build_prompt(pair.nl, "bash", [retriever.record(h) for h in hits])
+    assert row["code"] == pair.code and row["split"] == "train"
