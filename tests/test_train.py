@@ -207,3 +207,10 @@ def test_two_processes_match_one_process_with_the_doubled_batch(
     assert len(single) == len(double) == 8
     for a, b in zip(single, double, strict=True):
         assert abs(a - b) <= 0.02 * a
+
+
+def test_a_compute_budget_stops_the_run_with_a_checkpoint_and_a_model(tiny_setup: TrainConfig) -> None:
+    summary = train(replace(tiny_setup, max_cpu_seconds=1e-6))
+    assert summary.steps == 1 and summary.stopped_early
+    assert [p.name for p in checkpoint.checkpoints(Path(tiny_setup.out))] == ["step-0000001"]
+    assert (summary.model_dir / "model.safetensors").is_file()

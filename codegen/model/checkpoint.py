@@ -26,6 +26,7 @@ class Progress:
     step: int
     tokens: int  # target tokens trained on, all processes together
     seconds: float  # training time so far (excluding evaluation and saving)
+    cpu_seconds: float = 0.0  # CPU time of this process in those steps
 
 
 def checkpoints(out: Path) -> list[Path]:
@@ -70,7 +71,15 @@ def save(
         tmp / "rng.pt",
     )
     (tmp / "state.json").write_text(
-        json.dumps({"step": progress.step, "tokens": progress.tokens, "seconds": progress.seconds}) + "\n"
+        json.dumps(
+            {
+                "step": progress.step,
+                "tokens": progress.tokens,
+                "seconds": progress.seconds,
+                "cpu_seconds": progress.cpu_seconds,
+            }
+        )
+        + "\n"
     )
     shutil.rmtree(final, ignore_errors=True)
     tmp.rename(final)
@@ -93,4 +102,4 @@ def load(path: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer, s
     np.random.set_state(rng["numpy"])
     random.setstate(rng["python"])
     state = json.loads((path / "state.json").read_text())
-    return Progress(state["step"], state["tokens"], state["seconds"])
+    return Progress(state["step"], state["tokens"], state["seconds"], state.get("cpu_seconds", 0.0))

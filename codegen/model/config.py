@@ -59,6 +59,7 @@ class TrainConfig:
     save_every: int = 200
     keep_checkpoints: int = 2
     max_seconds: float = 0.0  # stop (and save) after this much training time; 0 = no limit
+    max_cpu_seconds: float = 0.0  # the same in CPU time of this process: equal compute on a busy machine
     export_dtype: Literal["float32", "bfloat16"] = "float32"
 
     def to_json(self) -> dict[str, Any]:
