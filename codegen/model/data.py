@@ -109,11 +109,13 @@ class PackedBlocks:
         tokenizer_key: str,
         seq_len: int,
     ) -> PackedBlocks:
-        from codegen.corpus.build import documents_path, load_corpus
+        from codegen.corpus.build import build_corpus, documents_path, load_corpus
 
         source = Path(corpus) if corpus.endswith(".jsonl.gz") else documents_path(corpus)
         if not source.is_file():
-            load_corpus(corpus)  # raises the error that says how to build it
+            if corpus.endswith(".jsonl.gz"):
+                load_corpus(corpus)  # raises the error that names the missing file
+            build_corpus(corpus)  # first use: fetch the sources into the cache
         eos = tokenizer.token_to_id("<|endoftext|>")  # type: ignore[attr-defined]
 
         def build() -> dict[str, np.ndarray]:

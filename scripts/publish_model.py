@@ -1,0 +1,153 @@
+"""Publish a trained run as the shipped default model: models/default with a model card.
+
+    python scripts/publish_model.py [--finetune runs/finetune] [--pretrain runs/pretrain] [--out models/default]
+
+Copies the fine-tuned run's Hugging Face directory (config, safetensors weights, tokenizer), checks
+the size limit (30 MB), and writes README.md (the model card) from what the runs recorded: shape,
+tokenizer, data manifests, steps, tokens, time, and the dev metrics in
+benchmarks/results/model_quality.json when that file describes this model.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+FILES = (
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "tokenizer.json",
+    "tokenizer_config.json",
+)
+LIMIT_BYTES = 30 * 1024 * 1024
+
+
+def _stage(run: Path) -> dict:
+    info = json.loads((run / "model" / "training.json").read_text())
+    evals = [
+        json.loads(line) for line in (run / "metrics.jsonl").read_text().splitlines() if "eval_loss" in line
+    ]
+    run_info = json.loads((run / "run.json").read_text())
+    return {**info, "last_eval_loss": evals[-1]["eval_loss"] if evals else None, "run": run_info}
+
+
+def _corpus(name: str) -> dict:
+    path = ROOT / "corpora" / f"{name}.json"
+    return json.loads(path.read_text()) if path.is_file() else {}
+
+
+def _quality_table(out: Path) -> str:
+    path = ROOT / "benchmarks" / "results" / "model_quality.json"
+    if not path.is_file():
+        return "Not measured yet: run `python benchmarks/model_quality.py`.\n"
+    data = json.loads(path.read_text())
+    if Path(data["model"]).resolve() != out.resolve():
+        return f"Not measured for this directory ({path.name} describes {data['model']}).\n"
+    lines = [
+        f"Measured {data['date']} with `{data['command']}` (dev splits; sample of {data['limit']} per suite,",
+        "fortran-dev: all tasks).",
+        "",
+        "| language | metric | constrained | unconstrained |",
+        "|---|---|---|---|",
+    ]
+    for lang, modes in data["languages"].items():
+        for metric, value in modes["constrained"].items():
+            if metric in ("examples", "seconds"):
+                continue
+            other = modes.get("unconstrained", {}).get(metric)
+            lines.append(f"| {lang} | {metric} | {_fmt(value)} | {_fmt(other)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.3f}" if isinstance(value, float) else "–" if value is None else str(value)
+
+
+def model_card(out: Path, pretrain: dict, finetune: dict) -> str:
+    config = json.loads((out / "config.json").read_text())
+    params = finetune["run"]["parameters"]
+    code, pairs = _corpus("code-v1"), _corpus("finetune-v1")
+    code_sizes = {
+        lang: sum(v["bytes"] for k, v in s.items() if k == "train")
+        for lang, s in code.get("sizes", {}).items()
+    }
+    pair_sizes = {lang: s.get("train", {}).get("pairs", 0) for lang, s in pairs.get("sizes", {}).items()}
+    stages = []
+    for name, stage in (("pretraining", pretrain), ("fine-tuning", finetune)):
+        cfg = stage["config"]
+        stages.append(
+            f"| {name} | `{stage['run']['config'].get('out')}` | {stage['steps']:,} | {stage['tokens']:,} | "
+            f"{stage['seconds'] / 60:.0f} min | {stage['processes']} | {cfg['batch_size'] * cfg['grad_accum']} x "
+            f"{cfg['seq_len']} | {cfg['lr']} | {stage['run']['autocast'] or 'fp32'} | {stage['last_eval_loss']} |"
+        )
+    return f"""# dslgen default model
+
+A {params / 1e6:.1f}M-parameter Llama decoder (`LlamaForCausalLM`: hidden {config["hidden_size"]},
+{config["num_hidden_layers"]} layers, {config["num_attention_heads"]} heads, tied embeddings, context
+{config["max_position_embeddings"]}) trained on this project's 2-core CPU with `dslgen train`. It writes
+Ansible tasks, Bash commands and Fortran programs from a prompt made by `codegen.prompt.build_prompt`
+(request + snippets of the retrieved documentation); dslgen's grammar keeps its output inside the
+documented modules, keys, flags and routines. Weights are stored as bfloat16 safetensors; dslgen
+loads them as float32 on CPUs.
+
+## Tokenizer
+`tokenizers/code-16k` (compiler-aware BPE, 16k tokens; see tokenizers/README.md), copied here as
+`tokenizer.json`.
+
+## Data
+- Pretraining: corpus `code-v1` (corpora/code-v1.json), train split, bytes per language:
+  {json.dumps(code_sizes)}. Fortran from PyPI sdists (BSD-licensed scipy releases, files listed in the
+  manifest), tldr pages (CC-BY 4.0, (c) the tldr-pages team and contributors), NL2Bash (MIT),
+  and the EXAMPLES of the installed Ansible modules (licences per collection, mostly GPL-3.0-or-later).
+- Fine-tuning: `finetune-v1` (corpora/finetune-v1.json), train split, pairs per language:
+  {json.dumps(pair_sizes)}; tldr examples, NL2Bash pairs, Ansible EXAMPLES tasks (name -> task),
+  and Fortran pairs derived from the indexed Fortran documentation. Loss on the code only.
+- Held out: every split is by library (tldr page / command, Ansible module, Fortran routine;
+  codegen/splits.py), so the dev metrics below are on commands and modules the model never saw.
+
+This model was trained on tldr-pages content: credit the tldr-pages team and contributors
+(CC-BY 4.0) wherever it is redistributed.
+
+## Training
+| stage | run | steps | tokens | time | processes | batch x length | peak lr | autocast | last dev loss |
+|---|---|---|---|---|---|---|---|---|---|
+{chr(10).join(stages)}
+
+Reproduce: `dslgen train pretrain -c configs/pretrain.toml`, `dslgen train data`,
+`dslgen train finetune -c configs/finetune.toml`, then `python scripts/publish_model.py`.
+
+## Dev metrics
+{_quality_table(out)}
+"""
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--finetune", type=Path, default=ROOT / "runs" / "finetune")
+    parser.add_argument("--pretrain", type=Path, default=ROOT / "runs" / "pretrain")
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--card-only", action="store_true", help="Rewrite README.md only.")
+    args = parser.parse_args()
+    if not args.card_only:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for name in FILES:
+            shutil.copy2(args.finetune / "model" / name, args.out / name)
+    size = sum((args.out / name).stat().st_size for name in FILES)
+    if size > LIMIT_BYTES:
+        raise SystemExit(f"{args.out} holds {size / 2**20:.1f} MB, over the 30 MB limit")
+    card = model_card(args.out, _stage(args.pretrain), _stage(args.finetune))
+    (args.out / "README.md").write_text(card)
+    (args.out / "training.json").write_text(
+        json.dumps({"pretrain": _stage(args.pretrain), "finetune": _stage(args.finetune)}, indent=1) + "\n"
+    )
+    print(f"published {args.out} ({size / 2**20:.1f} MB)")
+
+
+if __name__ == "__main__":
+    main()
