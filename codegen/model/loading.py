@@ -44,6 +44,9 @@ def pick_device(device: str) -> tuple[str, Any]:
 def load_model(path: str | Path, device: str = "auto") -> LoadedModel:
     load_torch_dynamo()
     from transformers import AutoModelForCausalLM, AutoTokenizer
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # a bar per load is noise on the CLI's stderr and in the editor
 
     path = Path(path)
     if not (path / "config.json").is_file():
