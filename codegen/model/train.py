@@ -285,7 +285,7 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
         f"{config.stage}: {sum(p.numel() for p in model.parameters()):,} parameters, {len(train_data):,} training "
         f"sequences, global batch {global_batch}, {place.world} process(es), autocast {dtype or 'off'}"
     )
-    bar = _bar(config.steps, progress.step, show_progress)
+    bar = _Bar(config.steps, progress.step, show_progress)
     loss_value = float("nan")
     stopped_early = False
     step = progress.step
@@ -333,7 +333,7 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
                     "cpu_seconds": round(progress.cpu_seconds, 2),
                 }
             )
-            bar(step, loss_value)
+            bar.update(step, loss_value)
             if not show_progress and step % config.log_every == 0:
                 log(f"step {step}/{config.steps} loss {loss_value:.4f} {tokens / elapsed:,.0f} tokens/s")
             if step % config.eval_every == 0 or step == config.steps:
@@ -353,6 +353,7 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
                 log(f"time budget spent at step {step}")
                 break
     finally:
+        bar.close()
         metrics.close()
     model_dir = out / "model"
     if place.main:
@@ -404,25 +405,29 @@ def _run_info(config: TrainConfig, place: Place, dtype: torch.dtype | None, mode
     }
 
 
-def _bar(total: int, done: int, enabled: bool) -> Callable[[int, float], None]:
-    if not enabled:
-        return lambda _step, _loss: None
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+class _Bar:
+    """A rich progress bar on a terminal; nothing otherwise (logs carry the progress then)."""
 
-    bar = Progress(
-        TextColumn("training"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TextColumn("loss {task.fields[loss]}"),
-        TimeRemainingColumn(),
-        transient=True,
-    )
-    task = bar.add_task("train", total=total, completed=done, loss="-")
-    bar.start()
+    def __init__(self, total: int, done: int, enabled: bool) -> None:
+        self.progress = None
+        if enabled:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
-    def update(step: int, loss: float) -> None:
-        bar.update(task, completed=step, loss=f"{loss:.3f}")
-        if step >= total:
-            bar.stop()
+            self.progress = Progress(
+                TextColumn("training"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TextColumn("loss {task.fields[loss]}"),
+                TimeRemainingColumn(),
+                transient=True,
+            )
+            self.task = self.progress.add_task("train", total=total, completed=done, loss="-")
+            self.progress.start()
 
-    return update
+    def update(self, step: int, loss: float) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=step, loss=f"{loss:.3f}")
+
+    def close(self) -> None:
+        if self.progress is not None:
+            self.progress.stop()
