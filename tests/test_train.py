@@ -17,7 +17,7 @@ import torch
 from codegen.corpus.document import Document, write_documents
 from codegen.model import checkpoint
 from codegen.model.config import ModelShape, TrainConfig, load_config
-from codegen.model.data import IGNORE, PromptCodeExamples, sample_order
+from codegen.model.data import IGNORE, PAD_MULTIPLE, PromptCodeExamples, sample_order
 from codegen.model.train import build_model, train
 from tests.tiny_lm import train_bpe
 
@@ -101,11 +101,19 @@ def test_sample_order_is_a_function_of_the_step_and_splits_the_global_batch() ->
 def test_fine_tuning_loss_covers_only_the_code() -> None:
     import numpy as np
 
-    data = PromptCodeExamples([np.array([5, 6, 7, 8, 9]), np.array([1, 2, 3])], np.array([3, 1]), pad_id=0)
+    data = PromptCodeExamples(
+        [np.array([5, 6, 7, 8, 9]), np.array([1, 2, 3])], np.array([3, 1]), pad_id=0, seq_len=512
+    )
     batch = data.batch([0, 1])
-    assert batch.input_ids.tolist() == [[5, 6, 7, 8, 9], [1, 2, 3, 0, 0]]
-    assert batch.labels.tolist() == [[IGNORE, IGNORE, IGNORE, 8, 9], [IGNORE, 2, 3, IGNORE, IGNORE]]
-    assert batch.attention_mask.tolist() == [[1, 1, 1, 1, 1], [1, 1, 1, 0, 0]]
+    pad = PAD_MULTIPLE - 5  # rows are padded to a multiple of PAD_MULTIPLE
+    assert batch.input_ids.tolist() == [[5, 6, 7, 8, 9] + [0] * pad, [1, 2, 3] + [0] * (pad + 2)]
+    assert batch.labels.tolist() == [
+        [IGNORE, IGNORE, IGNORE, 8, 9] + [IGNORE] * pad,
+        [IGNORE, 2, 3] + [IGNORE] * (pad + 2),
+    ]
+    assert batch.attention_mask.tolist() == [[1] * 5 + [0] * pad, [1] * 3 + [0] * (pad + 2)]
+    short = PromptCodeExamples(data.ids, data.prompt_lengths, pad_id=0, seq_len=6)
+    assert short.batch([0, 1]).input_ids.shape == (2, 6)  # never wider than the sequence length
 
 
 def test_pretraining_writes_metrics_checkpoints_and_a_loadable_model(tiny_setup: TrainConfig) -> None:
@@ -214,3 +222,19 @@ def test_a_compute_budget_stops_the_run_with_a_checkpoint_and_a_model(tiny_setup
     assert summary.steps == 1 and summary.stopped_early
     assert [p.name for p in checkpoint.checkpoints(Path(tiny_setup.out))] == ["step-0000001"]
     assert (summary.model_dir / "model.safetensors").is_file()
+
+
+def test_right_padding_needs_no_attention_mask(tiny_setup: TrainConfig) -> None:
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(Path(tiny_setup.tokenizer) / "tokenizer.json"))
+    model = build_model(tiny_setup, tokenizer).eval()
+    data = PromptCodeExamples(
+        [np.array([5, 6, 7, 8, 9, 10, 11]), np.array([1, 2, 3])], np.array([2, 1]), pad_id=0, seq_len=64
+    )
+    batch = data.batch([0, 1])
+    with torch.no_grad():
+        masked = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels).loss
+        unmasked = model(input_ids=batch.input_ids, labels=batch.labels).loss
+    assert torch.allclose(masked, unmasked, atol=1e-6)
