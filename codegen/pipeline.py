@@ -101,6 +101,7 @@ class Generator:
         max_new_tokens: int,
     ) -> None:
         from codegen.decoding import DecodingError, generate
+        from codegen.fortran_lines import wrap_long_lines
         from codegen.grammar import GrammarError, build_grammar
         from codegen.safety import assess
         from codegen.validate import validate
@@ -133,6 +134,8 @@ class Generator:
             return
         checked = []
         for gen in out:
+            if result.lang == "fortran":
+                gen.text = wrap_long_lines(gen.text)
             verdict = validate(result.lang, gen.text, records)
             if not gen.finished:
                 verdict.errors.append(Diagnostic("decoding", "error", None, "output cut at the token limit"))
