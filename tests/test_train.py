@@ -238,3 +238,25 @@ def test_right_padding_needs_no_attention_mask(tiny_setup: TrainConfig) -> None:
         masked = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels).loss
         unmasked = model(input_ids=batch.input_ids, labels=batch.labels).loss
     assert torch.allclose(masked, unmasked, atol=1e-6)
+
+
+def test_target_only_loss_equals_the_models_own_loss(tiny_setup: TrainConfig) -> None:
+    import numpy as np
+    from tokenizers import Tokenizer
+
+    from codegen.model.loss import TargetLoss
+
+    tokenizer = Tokenizer.from_file(str(Path(tiny_setup.tokenizer) / "tokenizer.json"))
+    model = build_model(tiny_setup, tokenizer)
+    data = PromptCodeExamples(
+        [np.array([5, 6, 7, 8, 9, 10, 11]), np.array([1, 2, 3])], np.array([4, 1]), pad_id=0, seq_len=64
+    )
+    batch = data.batch([0, 1])
+    ours, count = TargetLoss(model)(batch.input_ids, batch.labels)
+    theirs = model(input_ids=batch.input_ids, labels=batch.labels).loss
+    assert count == 3 + 2 and torch.allclose(ours, theirs, atol=1e-5)
+    ours.backward()
+    mine = [p.grad.clone() for p in model.parameters()]
+    model.zero_grad()
+    model(input_ids=batch.input_ids, labels=batch.labels).loss.backward()
+    assert all(torch.allclose(a, p.grad, atol=1e-6) for a, p in zip(mine, model.parameters(), strict=True))

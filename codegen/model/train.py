@@ -28,6 +28,7 @@ from codegen.model import checkpoint, distributed
 from codegen.model.config import TrainConfig
 from codegen.model.data import Batch, PackedBlocks, PromptCodeExamples, sample_order
 from codegen.model.distributed import Place
+from codegen.model.loss import TargetLoss
 from codegen.torch_compat import load_torch_dynamo
 
 EOS = "<|endoftext|>"
@@ -183,9 +184,8 @@ def evaluate(model: Any, data: Any, config: TrainConfig, place: Place, dtype: to
     for start in range(0, len(mine), config.batch_size):
         batch = _to(data.batch(mine[start : start + config.batch_size]), place.device)
         with _autocast(place, dtype):
-            out = model(input_ids=batch.input_ids, labels=batch.labels)
-        count = batch.target_tokens - batch.input_ids.shape[0]  # the first token of a row has no target
-        total += torch.tensor([float(out.loss) * count, count], dtype=torch.float64, device=place.device)
+            loss, count = model(input_ids=batch.input_ids, labels=batch.labels)
+        total += torch.tensor([float(loss) * count, count], dtype=torch.float64, device=place.device)
     if place.world > 1:
         torch.distributed.all_reduce(total)
     model.train()
@@ -275,9 +275,9 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
         log(f"resuming from {saved[-1]} (step {progress.step})")
     elif place.main and saved:
         raise InputError(f"{out} already holds checkpoints; resume, or choose another --out")
-    ddp = model
+    ddp: torch.nn.Module = TargetLoss(model)
     if place.world > 1:
-        ddp = torch.nn.parallel.DistributedDataParallel(model)
+        ddp = torch.nn.parallel.DistributedDataParallel(ddp)
     dtype = autocast_dtype(config.precision, place.device)
     if place.main:
         out.mkdir(parents=True, exist_ok=True)
@@ -304,10 +304,7 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
                 sync = i == config.grad_accum - 1
                 with ddp.no_sync() if place.world > 1 and not sync else contextlib.nullcontext():  # type: ignore[operator]
                     with _autocast(place, dtype):
-                        loss = ddp(
-                            input_ids=batch.input_ids,
-                            labels=batch.labels,
-                        ).loss
+                        loss, _ = ddp(input_ids=batch.input_ids, labels=batch.labels)
                     (loss / config.grad_accum).backward()
                 step_loss += float(loss.detach()) / config.grad_accum
                 step_tokens += int(batch.attention_mask.sum())
