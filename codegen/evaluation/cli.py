@@ -31,6 +31,7 @@ Examples:
   dslgen eval --suite bash-dev --limit 500 -o eval/
   dslgen eval --data my_requests.jsonl --model path/to/model -o eval/
   dslgen eval --suite ansible-dev --model path/to/model --no-constrain -o eval/
+  dslgen eval --suite bash-dev --model path/to/chat-model --plain-chat -o eval/
 """
 
 
@@ -54,6 +55,14 @@ def eval_command(
     suite: Annotated[Suite | None, typer.Option(help="A named dev suite instead of --data.")] = None,
     model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Decode without the grammar.")] = False,
+    plain_chat: Annotated[
+        bool,
+        typer.Option(
+            "--plain-chat",
+            help="Run --model as a plain chat model: its chat template and a few-shot prompt, "
+            "no retrieval, no grammar (greedy).",
+        ),
+    ] = False,
     limit: Annotated[
         int | None,
         typer.Option(min=1, help="Evaluate a fixed sample of N examples (the same for every system)."),
@@ -80,15 +89,33 @@ def eval_command(
         raise InputError("give exactly one of --data FILE.jsonl and --suite NAME")
     if model is not None and not model.is_dir():
         raise InputError(f"--model {model}: no such model directory")
-    name = system or _system_name(model, no_constrain)
-    generator = _load_generator(model)
+    if plain_chat and (model is None or no_constrain):
+        raise InputError(
+            "--plain-chat needs --model DIR (a chat model) and never constrains (no --no-constrain)"
+        )
+    name = system or _system_name(model, no_constrain, plain_chat)
+    if plain_chat:
+        from codegen.docs.registry import ensure_index
+        from codegen.evaluation.plain_chat import FEWSHOT, PlainChat
+
+        assert model is not None
+        chat = PlainChat.load(model)
+        with _progress("index") as update:
+            index = ensure_index(progress=lambda s, d, t: update(d, t))
+        generate = chat.generate
+        about = {"prompt": f"plain chat, few-shot ({FEWSHOT.name}), no retrieval"}
+    else:
+        generator = _load_generator(model)
+        index = generator.index
+        generate = _pipeline(generator, constrain=not no_constrain)
+        about = {}
     if data is not None:
         from codegen.evaluation.data import read_examples
 
         examples = read_examples(data)
     else:
         assert suite is not None
-        examples = load_suite(suite.value, lambda: generator.index)
+        examples = load_suite(suite.value, lambda: index)
     examples = sample(examples, limit)
     if not examples:
         raise InputError("no examples to evaluate")
@@ -98,7 +125,8 @@ def eval_command(
         {
             "system": name,
             "model": str(model) if model else "default",
-            "constrained": not no_constrain,
+            "constrained": not no_constrain and not plain_chat,
+            **about,
             "data": str(data) if data else suite.value if suite else "",
             "limit": limit,
             "examples": len(examples),
@@ -108,10 +136,10 @@ def eval_command(
     with _progress("examples") as update:
         stats = run_system(
             examples,
-            lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id, constrain=not no_constrain),
+            generate,
             output,
             name,
-            Documentation(generator.index),
+            Documentation(index),
             progress=update,
         )
     summary = write_report(output)
@@ -124,9 +152,15 @@ def eval_command(
     sys.stdout.write("\n")
 
 
-def _system_name(model: Path | None, no_constrain: bool) -> str:
+def _system_name(model: Path | None, no_constrain: bool, plain_chat: bool = False) -> str:
     base = model.resolve().name if model is not None else "dslgen"
+    if plain_chat:
+        return f"{base}-plain-chat"
     return f"{base}-unconstrained" if no_constrain else base
+
+
+def _pipeline(generator: Any, constrain: bool) -> Callable[[Any], Any]:
+    return lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id, constrain=constrain)
 
 
 def _load_generator(model: Path | None) -> Any:
