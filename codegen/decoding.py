@@ -23,6 +23,8 @@ import llguidance.torch
 import numpy as np
 import torch
 
+from codegen.grammar.spec import PARSER_LIMITS
+
 DEFAULT_MAX_NEW_TOKENS = 256
 
 ErrorKind = Literal["vocabulary", "grammar", "empty_language"]
@@ -46,6 +48,7 @@ class Generation:
     tokens: int
     forced_tokens: int  # tokens taken from the grammar's fast-forward path, not sampled
     timings: Timings
+    error: str | None = None  # why the grammar engine stopped early, when it did
 
 
 @dataclass(slots=True, frozen=True)
@@ -84,7 +87,9 @@ def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
 
 
 def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
-    matcher = llguidance.LLMatcher(lltok, llguidance.LLMatcher.grammar_from_lark(lark_text), log_level=0)
+    matcher = llguidance.LLMatcher(
+        lltok, llguidance.LLMatcher.grammar_from_lark(lark_text), log_level=0, limits=PARSER_LIMITS
+    )
     if matcher.is_error():
         first = matcher.get_error().strip().splitlines()[0]
         return DecodingError("grammar", f"the grammar does not compile: {first}")
@@ -190,6 +195,7 @@ class _Decoder:
         self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
         self.bitmask = llguidance.torch.allocate_token_bitmask(1, vocab) if matcher is not None else None
         self.tokens: list[int] = []
+        self.error: str | None = None
         self.logprobs: list[float] = []
         self.forced = 0
         self.timings = Timings()
@@ -216,6 +222,9 @@ class _Decoder:
                 t0 = time.perf_counter()
                 llguidance.torch.fill_next_token_bitmask(self.matcher, self.bitmask)
                 self.timings.mask_us.append((time.perf_counter() - t0) * 1e6)
+                if self.matcher.is_error():  # a resource limit: the grammar engine cannot go on
+                    self.error = self.matcher.get_error().strip().splitlines()[0]
+                    break
                 allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), bitorder="little")[: self.vocab]
                 logits.masked_fill_(torch.from_numpy(allowed) == 0, -math.inf)
                 self.timings.mask_s += time.perf_counter() - t0
@@ -240,6 +249,7 @@ class _Decoder:
             tokens=len(self.tokens),
             forced_tokens=self.forced,
             timings=self.timings,
+            error=self.error,
         )
 
     def _choose(self, logits: torch.Tensor, rank: int) -> int:

@@ -137,7 +137,11 @@ class Generator:
             if result.lang == "fortran":
                 gen.text = wrap_long_lines(gen.text)
             verdict = validate(result.lang, gen.text, records)
-            if not gen.finished:
+            if gen.error is not None:
+                verdict.errors.append(
+                    Diagnostic("decoding", "error", None, f"the grammar engine stopped: {gen.error}")
+                )
+            elif not gen.finished:
                 verdict.errors.append(Diagnostic("decoding", "error", None, "output cut at the token limit"))
             checked.append((gen, verdict))
         # the best candidate is the most likely valid one; decoding already sorted by likelihood

@@ -121,3 +121,23 @@ def test_grammar_that_does_not_compile_is_an_error_value() -> None:
 def test_empty_language_is_an_error_value() -> None:
     out = generate(model(), tokenizer(), "x", 'start: x::0\nx::_: "a" %if bit_set(0)')
     assert isinstance(out, DecodingError) and out.kind == "empty_language"
+
+
+def test_masks_stay_computable_with_a_real_vocabulary_after_an_operand() -> None:
+    # llguidance's default item limit gave up after `find .` with the 16k code tokenizer and five
+    # commands' flags: only end-of-text stayed allowed, and every Bash output stopped there
+    import numpy as np
+    from transformers import PreTrainedTokenizerFast
+
+    from codegen.decoding import compile_grammar, ll_tokenizer
+    from codegen.tokenization.artifacts import tokenizer_file
+
+    tok = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file("code-16k")), eos_token="<|endoftext|>")
+    matcher = compile_grammar(
+        build_grammar("bash", pick("bash", *DECODING_CASES["bash"])).text, ll_tokenizer(tok, len(tok))
+    )
+    assert not isinstance(matcher, DecodingError)
+    assert matcher.consume_tokens(tok("find .", add_special_tokens=False).input_ids)
+    allowed = np.unpackbits(np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8), bitorder="little")
+    assert not matcher.is_error()
+    assert allowed[tok.convert_tokens_to_ids(tok.tokenize(" -"))[0]]  # a flag may follow

@@ -30,6 +30,8 @@ from lark import Lark
 from lark.grammar import NonTerminal, Terminal
 from tokenizers import Tokenizer, decoders, models, pre_tokenizers
 
+from codegen.grammar.spec import PARSER_LIMITS
+
 _PARAMETRIC = re.compile(r"(\w+)::(_|\w+\([^)]*\)|\w+)")
 _CONDITION = re.compile(r"[ \t]*%if[^\n|]*")
 _EMPTY_ALT = re.compile(r'(?<![\w"\\])""(?!")')
@@ -88,7 +90,7 @@ def matcher_for(text: str) -> llguidance.LLMatcher:
     `start: A B; A: /a+/; B: /a/`, empty for a greedy lexer), and those are the grammars lint is for."""
     grammar = '%llguidance {"no_forcing": true}\n' + text
     return llguidance.LLMatcher(
-        byte_tokenizer(), llguidance.LLMatcher.grammar_from_lark(grammar), log_level=0
+        byte_tokenizer(), llguidance.LLMatcher.grammar_from_lark(grammar), log_level=0, limits=PARSER_LIMITS
     )
 
 

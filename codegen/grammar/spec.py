@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+import llguidance
+
 from codegen.errors import DslgenError
+
+# llguidance's default of 50,000 Earley items per step is too few for a Bash command with five
+# documented commands' flags: after `find .` the mask computation stopped with "Too many items" and
+# only end-of-text stayed allowed, so generation ended there. 500,000 keeps that mask at ~3 ms.
+PARSER_LIMITS = llguidance.LLParserLimits(step_max_items=500_000)
 
 
 class GrammarError(DslgenError):
