@@ -4,21 +4,31 @@ Retrieval votes alone confuse Ansible and Bash (both have a `user` document); ho
 requests separates them better: tldr-style "List files in `path`" vs Ansible task names such as
 "Ensure nginx is present". A logistic regression over hashed word uni/bigrams is trained at index
 build time on the example requests of every non-held-out document (Fortran: routine summaries and
-example requests), and stored as plain arrays next to the index.
+example requests) plus the packaged NL2Bash requests of training commands, and stored as plain arrays
+next to the index. tldr examples alone taught it that "find all log files older than 7 days and delete
+them" is an Ansible task name; NL2Bash's requests are phrased like that (P(bash) .31 -> .91).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import gzip
+import json
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from pathlib import Path
 
 import numpy as np
 
 from codegen.docs.record import DSLS, DocRecord
+from codegen.paths import package_data
 
+# Bump when what the classifier learns from changes: the index stamp includes it, so indexes rebuild.
+VERSION = 2
 N_FEATURES = 1 << 18
 TOKEN_PATTERN = r"[A-Za-z0-9_]+|`|'|\""
-MAX_PER_LANGUAGE = 25_000  # enough to learn the phrasing; keeps the build under a minute
+MAX_PER_LANGUAGE = 30_000  # all examples and NL2Bash requests; keeps the build under a minute
+# NL2Bash requests of training commands (scripts/vendor_nl2bash.py writes it), extra Bash phrasing
+NL2BASH_FILE = "nl2bash-train.jsonl.gz"
 
 
 def _vectorizer():
@@ -33,19 +43,38 @@ def _vectorizer():
     )
 
 
+def nl2bash_requests(path: Path | None = None) -> Iterator[str]:
+    """The packaged NL2Bash requests; none when the file is absent (a trimmed install)."""
+    path = path or package_data(NL2BASH_FILE)
+    if not path.is_file():
+        return
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        for line in fh:
+            if line.strip():
+                yield json.loads(line)["nl"]
+
+
 def training_texts(records: Iterable[DocRecord]) -> tuple[list[str], list[str]]:
     texts: list[str] = []
     labels: list[str] = []
     per_lang = dict.fromkeys(DSLS, 0)
+
+    def add(nl: str, dsl: str) -> None:
+        if nl and per_lang[dsl] < MAX_PER_LANGUAGE:
+            texts.append(nl)
+            labels.append(dsl)
+            per_lang[dsl] += 1
+
     for rec in records:
         samples = [e.nl for e in rec.examples]
         if rec.dsl == "fortran" and rec.summary:
             samples.append(rec.summary)
         for nl in samples:
-            if nl and per_lang[rec.dsl] < MAX_PER_LANGUAGE:
-                texts.append(nl)
-                labels.append(rec.dsl)
-                per_lang[rec.dsl] += 1
+            add(nl, rec.dsl)
+    # NL2Bash complements the index's own Bash examples but never outnumbers them, so a small index
+    # (or one without Bash) keeps its own balance; the full index has 18k tldr examples, NL2Bash 9.5k
+    for nl in islice(nl2bash_requests(), per_lang["bash"]):
+        add(nl, "bash")
     return texts, labels
 
 

@@ -41,10 +41,11 @@ def default_sources(config: IndexConfig) -> list[Source]:
 def current_stamp(config: IndexConfig) -> str:
     """Cheap fingerprint of everything the sources read: package versions, man directories, the
     packaged data and user collections. Computed on every start, so it only stats directories."""
+    from codegen import langid
     from codegen.docs import search_text
     from codegen.docs.index import FORMAT
 
-    parts: list[str] = [f"format={FORMAT}", f"search_text={search_text.VERSION}"]
+    parts: list[str] = [f"format={FORMAT}", f"search_text={search_text.VERSION}", f"langid={langid.VERSION}"]
     for pkg in STAMP_PACKAGES:
         try:
             parts.append(f"{pkg}={metadata.version(pkg)}")

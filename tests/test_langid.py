@@ -1,0 +1,72 @@
+"""The phrasing classifier's training texts: the index's own examples plus packaged NL2Bash requests."""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+
+import pytest
+
+from codegen import langid
+from codegen.corpus.shell import command_split
+from codegen.docs.index import IndexConfig
+from codegen.docs.record import DocRecord, Example
+from codegen.paths import package_data
+
+
+def _record(dsl: str, name: str, requests: list[str], summary: str = "") -> DocRecord:
+    return DocRecord(
+        dsl=dsl,
+        name=name,
+        summary=summary,
+        text="",
+        schema={},
+        examples=[Example(nl=nl, code="") for nl in requests],
+        source="test",
+    )
+
+
+def test_packaged_nl2bash_requests_only_run_training_commands() -> None:
+    with gzip.open(package_data(langid.NL2BASH_FILE), "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh]
+    assert len(rows) > 9000
+    assert all(row["nl"].strip() for row in rows)
+    leaked = [row["id"] for row in rows if command_split(row["cmd"]) != "train"]
+    assert leaked == []
+    assert "MIT License" in package_data("NL2BASH-NOTICE.md").read_text()
+
+
+def test_nl2bash_adds_at_most_as_many_requests_as_the_index_has_bash_examples() -> None:
+    records = [
+        _record("bash", "tar", ["Create an archive from files", "Extract an archive"]),
+        _record("ansible", "ansible.builtin.apt", ["Install the nginx package", "Remove foo"]),
+        _record("fortran", "dgemm", [], summary="matrix-matrix multiplication"),
+    ]
+    texts, labels = langid.training_texts(records)
+    own = ["Create an archive from files", "Extract an archive", "Install the nginx package", "Remove foo"]
+    assert texts[:4] == own
+    assert labels.count("bash") == 4  # 2 tldr-style examples + 2 NL2Bash requests
+    extra = texts[5:]
+    assert len(extra) == 2 and set(extra) <= set(langid.nl2bash_requests())
+    assert labels.count("fortran") == 1
+
+
+def test_no_bash_documents_means_no_nl2bash() -> None:
+    texts, labels = langid.training_texts([_record("ansible", "ansible.builtin.apt", ["Install foo"])])
+    assert (texts, labels) == (["Install foo"], ["ansible"])
+
+
+def test_missing_package_file_is_not_an_error(tmp_path: Path) -> None:
+    assert list(langid.nl2bash_requests(tmp_path / "absent.jsonl.gz")) == []
+
+
+def test_index_stamp_changes_with_the_classifier_version(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from codegen.docs.registry import current_stamp
+
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path))
+    before = current_stamp(IndexConfig())
+    monkeypatch.setattr(langid, "VERSION", langid.VERSION + 1)
+    assert current_stamp(IndexConfig()) != before
