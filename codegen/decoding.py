@@ -49,6 +49,7 @@ class Generation:
     forced_tokens: int  # tokens taken from the grammar's fast-forward path, not sampled
     timings: Timings
     error: str | None = None  # why the grammar engine stopped early, when it did
+    token_ids: list[int] = field(default_factory=list)  # what was generated, forced tokens included
 
 
 @dataclass(slots=True, frozen=True)
@@ -111,9 +112,17 @@ def generate(
     top_k: int | None = None,
     max_new_tokens: int = DEFAULT_MAX_NEW_TOKENS,
     seed: int | None = None,
+    no_repeat_ngram: int = 0,
+    finish_reserve: int = 0,
 ) -> list[Generation] | DecodingError:
     """Up to `n` candidates, best first. Greedy when temperature is 0: candidate i then starts with
-    the i-th most likely allowed token (distinct top-k candidates); otherwise sampled."""
+    the i-th most likely allowed token (distinct top-k candidates); otherwise sampled.
+
+    `no_repeat_ngram` = N > 0: a sampled token may not complete an N-gram of output tokens that
+    already occurred (transformers' `no_repeat_ngram_size`), unless the grammar allows nothing else.
+    Small models fall into loops (`web-web-web-…`) that run into the token limit unfinished.
+    `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
+    accepts the text."""
     start = time.perf_counter()
     problem = check_vocabulary(model, tokenizer)
     if problem is not None:
@@ -157,6 +166,8 @@ def generate(
             temperature=temperature,
             top_k=top_k,
             first_rank=i if temperature == 0.0 else 0,
+            no_repeat_ngram=no_repeat_ngram,
+            finish_reserve=finish_reserve,
         )
         gen = decoder.run(max_new_tokens)
         gen.timings.compile_s = compile_s
@@ -188,6 +199,8 @@ class _Decoder:
         temperature: float,
         top_k: int | None,
         first_rank: int,
+        no_repeat_ngram: int = 0,
+        finish_reserve: int = 0,
     ) -> None:
         self.model, self.tokenizer, self.matcher, self.cache = model, tokenizer, matcher, cache
         self.logits = logits.cpu()
@@ -195,6 +208,9 @@ class _Decoder:
         self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
         self.bitmask = llguidance.torch.allocate_token_bitmask(1, vocab) if matcher is not None else None
         self.tokens: list[int] = []
+        self.no_repeat = no_repeat_ngram
+        self.finish_reserve = finish_reserve
+        self.followers: dict[tuple[int, ...], set[int]] = {}  # (N-1)-gram -> tokens seen after it
         self.error: str | None = None
         self.logprobs: list[float] = []
         self.forced = 0
@@ -230,6 +246,13 @@ class _Decoder:
                 self.timings.mask_s += time.perf_counter() - t0
                 if not allowed.any():
                     break  # the matcher cannot continue: never happens for a grammar that compiled
+            logits = self._without_repeats(logits)
+            low_budget = max_new_tokens - len(self.tokens) <= self.finish_reserve
+            if self.matcher is not None and low_budget and self.matcher.is_accepting():
+                # the budget is nearly spent: end at the first point the grammar accepts, so the
+                # text is complete rather than cut inside a construct at the limit
+                logits = torch.full_like(logits, -math.inf)
+                logits[eos] = 0.0
             token = self._choose(logits, rank=self.first_rank if sampled_steps == 0 else 0)
             sampled_steps += 1
             if token == eos:
@@ -250,6 +273,7 @@ class _Decoder:
             forced_tokens=self.forced,
             timings=self.timings,
             error=self.error,
+            token_ids=self.tokens,
         )
 
     def _choose(self, logits: torch.Tensor, rank: int) -> int:
@@ -264,6 +288,22 @@ class _Decoder:
         probs = torch.softmax(logits / self.temperature, -1)
         return int(torch.multinomial(probs, 1, generator=self.rng))
 
+    def _without_repeats(self, logits: torch.Tensor) -> torch.Tensor:
+        if self.no_repeat <= 0 or len(self.tokens) < self.no_repeat - 1:
+            return logits
+        banned = self.followers.get(tuple(self.tokens[len(self.tokens) - self.no_repeat + 1 :]))
+        if not banned:
+            return logits
+        kept = logits.clone()
+        kept[list(banned)] = -math.inf
+        return kept if torch.isfinite(kept).any() else logits
+
+    def _remember(self, start: int) -> None:
+        """Record the N-grams that end at the tokens appended from position `start` on."""
+        n = self.no_repeat
+        for end in range(max(start, n - 1), len(self.tokens)):
+            self.followers.setdefault(tuple(self.tokens[end - n + 1 : end]), set()).add(self.tokens[end])
+
     def _feed(self, tokens: list[int]) -> None:
         """Record the tokens' log-probabilities and advance the model over them in one pass."""
         t0 = time.perf_counter()
@@ -277,7 +317,10 @@ class _Decoder:
         step_logits = torch.cat([self.logits.unsqueeze(0), out.logits[0, :-1].float().cpu()])
         logprobs = torch.log_softmax(step_logits, -1)
         self.logprobs.extend(float(logprobs[j, t]) for j, t in enumerate(tokens))
+        start = len(self.tokens)
         self.tokens.extend(tokens)
+        if self.no_repeat > 0:
+            self._remember(start)
         self.cache = _output_cache(out)
         self.logits = out.logits[0, -1].float().cpu()
 

@@ -16,6 +16,11 @@ from codegen.result import Candidate, Diagnostic, DocHit, Result
 from codegen.retrieval import Hit, Retriever
 
 DEFAULT_TOP_K = 5
+# No repeated 3-gram of output tokens keeps small models out of loops that end at the token limit
+# unfinished, and the last eighth of the budget ends the text where the grammar allows
+# (benchmarks/decoding_ablation.py; benchmarks/RESULTS.md, "Small domain model").
+NO_REPEAT_NGRAM = 3
+FINISH_RESERVE_SHARE = 8
 
 
 @dataclass(slots=True)
@@ -64,6 +69,7 @@ class Generator:
         constrain: bool = True,
         seed: int | None = None,
         max_new_tokens: int = 256,
+        no_repeat_ngram: int = NO_REPEAT_NGRAM,
     ) -> Result:
         t0 = time.perf_counter()
         problem = check_request(task)
@@ -84,7 +90,14 @@ class Generator:
         else:
             records = [self.retriever.record(h) for h in hits]
             self._decode(
-                result, task, records, n=n, constrain=constrain, seed=seed, max_new_tokens=max_new_tokens
+                result,
+                task,
+                records,
+                n=n,
+                constrain=constrain,
+                seed=seed,
+                max_new_tokens=max_new_tokens,
+                no_repeat_ngram=no_repeat_ngram,
             )
         result.seconds = round(time.perf_counter() - t0, 4)
         return result
@@ -99,6 +112,7 @@ class Generator:
         constrain: bool,
         seed: int | None,
         max_new_tokens: int,
+        no_repeat_ngram: int,
     ) -> None:
         from codegen.decoding import DecodingError, generate
         from codegen.fortran_lines import wrap_long_lines
@@ -128,6 +142,8 @@ class Generator:
             temperature=0.0 if seed is None else 0.8,
             seed=seed,
             max_new_tokens=max_new_tokens,
+            no_repeat_ngram=no_repeat_ngram,
+            finish_reserve=max_new_tokens // FINISH_RESERVE_SHARE,
         )
         if isinstance(out, DecodingError):
             result.errors.append(Diagnostic("decoding", "error", None, out.message))

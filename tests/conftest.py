@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -17,6 +18,9 @@ from codegen.torch_compat import load_torch_dynamo
 FIXTURES = Path(__file__).parent / "fixtures"
 
 load_torch_dynamo()  # tests mix ansible and torch in one process (see codegen/torch_compat.py)
+# tests never load the shipped default model (slow, and its outputs change with each training run):
+# without --model they run retrieval only, here and in the CLI subprocesses that inherit this
+os.environ["DSLGEN_MODEL"] = "none"
 
 
 class JsonlRecordSource:

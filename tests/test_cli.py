@@ -155,3 +155,16 @@ def test_index_add_makes_a_private_collection_searchable(
     assert acme, index.names
     hit = Retriever(index).search(index.summaries[index.names.index(acme[0])], lang="ansible", k=3)
     assert acme[0] in [h.name for h in hit]
+
+
+def test_dslgen_model_names_the_default_model(dslgen_home: Path, tiny_model_dir: Path) -> None:
+    env_model = {"DSLGEN_MODEL": str(tiny_model_dir)}
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", "find files larger than 100 MB", "--json"],
+        capture_output=True,
+        env=os.environ | {"DSLGEN_HOME": str(dslgen_home), **env_model},
+        timeout=120,
+        check=False,
+    )
+    result = json.loads(proc.stdout)
+    assert result["code"] and result["lang"] == "bash"  # generated, not only retrieved

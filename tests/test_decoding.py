@@ -141,3 +141,34 @@ def test_masks_stay_computable_with_a_real_vocabulary_after_an_operand() -> None
     allowed = np.unpackbits(np.frombuffer(matcher.compute_bitmask(), dtype=np.uint8), bitorder="little")
     assert not matcher.is_error()
     assert allowed[tok.convert_tokens_to_ids(tok.tokenize(" -"))[0]]  # a flag may follow
+
+
+def _bigrams(ids: list[int]) -> list[tuple[int, int]]:
+    return list(itertools.pairwise(ids))
+
+
+def test_no_repeat_ngram_keeps_every_output_bigram_unique() -> None:
+    tok = tokenizer()
+    loopy = random_llama(len(tok), seed=3)  # no EOS bias: runs to the limit, repeating itself
+    plain = generate(loopy, tok, "a request", None, max_new_tokens=60)[0]
+    assert len(set(_bigrams(plain.token_ids))) < 59  # greedy decoding of this model loops
+    fixed = generate(loopy, tok, "a request", None, max_new_tokens=60, no_repeat_ngram=2)[0]
+    assert len(fixed.token_ids) == 60 and len(set(_bigrams(fixed.token_ids))) == 59
+
+
+def test_no_repeat_ngram_yields_to_the_grammar() -> None:
+    # the grammar allows only one continuation: a repeat is taken rather than no token at all
+    grammar = 'start: "ab" "ab" "ab" "ab"'
+    tok = tokenizer()
+    out = generate(model(), tok, "a request", grammar, max_new_tokens=40, no_repeat_ngram=1)[0]
+    assert out.text == "abababab" and out.finished
+
+
+def test_a_low_budget_ends_at_the_first_accepting_point() -> None:
+    tok = tokenizer()
+    never_ends = random_llama(len(tok), seed=1)  # no EOS bias: it would write a's up to the limit
+    grammar = 'start: "x" /a{1,200}/'
+    cut = generate(never_ends, tok, "a request", grammar, max_new_tokens=12)[0]
+    assert not cut.finished and cut.tokens == 12
+    ended = generate(never_ends, tok, "a request", grammar, max_new_tokens=12, finish_reserve=4)[0]
+    assert ended.finished and 8 <= ended.tokens <= 12 and ended.text.startswith("xa")

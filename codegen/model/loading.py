@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,7 +23,11 @@ class LoadedModel:
 
 
 def default_model_dir() -> Path | None:
-    """The shipped default model, when this checkout has one."""
+    """The model used when none is named: $DSLGEN_MODEL if set ("none": retrieval only), else the
+    shipped default model when this checkout has one."""
+    chosen = os.environ.get("DSLGEN_MODEL")
+    if chosen is not None:
+        return None if chosen.strip().lower() in ("", "none") else Path(chosen)
     return DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").exists() else None
 
 
