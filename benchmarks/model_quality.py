@@ -1,13 +1,15 @@
-"""Dev-split quality of a model with and without grammar constraints (one ablation table).
+"""Dev-split results table: our default model with and without constraints, and the peer model
+(SmolLM2-135M-Instruct, Q4_1) plain with a few-shot chat prompt and through our pipeline.
 
-    python benchmarks/model_quality.py [--model models/default] [--limit 200] [-o eval/model-quality]
+    python benchmarks/model_quality.py [--model models/default] [--peer DIR] [--limit 100]
+                                       [-o eval/dev] [--suites bash-dev,ansible-dev,fortran-dev]
 
-Runs `dslgen eval` on the suites bash-dev (command-disjoint tldr pages), ansible-dev (module-disjoint
-EXAMPLES tasks) and fortran-dev (hand-written tasks with tests), each constrained and with
---no-constrain, on the same fixed sample of `--limit` examples per suite (fortran-dev: all). The
-evaluation directory keeps every record and a side-by-side report.md; this script prints the
+Every system runs `dslgen eval` on the same fixed sample of `--limit` examples per suite
+(fortran-dev: all tasks), into one evaluation directory per suite, so each suite's report.md shows the
+systems side by side. `--peer` defaults to the directory `scripts/peer_model.py` writes; without it
+only our model is run. Runs resume: a system already evaluated in -o is not run again. Prints the
 headline metrics and writes benchmarks/results/model_quality.json.
-Targets (bash-dev, constrained): command accuracy ≥ 40 %, exact match ≥ 15 %, token F1 ≥ 45 %.
+Targets (bash-dev, our model constrained): command accuracy ≥ 40 %, exact match ≥ 15 %, token F1 ≥ 45 %.
 """
 
 from __future__ import annotations
@@ -21,11 +23,48 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 HEADLINE = {
-    "bash": ["command_accuracy", "exact_match", "token_f1", "char_bleu", "flag_hallucination_rate"],
-    "ansible": ["module_accuracy", "key_f1", "schema_valid_rate", "argspec_valid_rate", "yaml_parse_rate"],
+    "bash": [
+        "command_accuracy",
+        "exact_match",
+        "token_f1",
+        "char_bleu",
+        "flag_hallucination_rate",
+        "shellcheck_error_rate",
+    ],
+    "ansible": [
+        "yaml_parse_rate",
+        "schema_valid_rate",
+        "argspec_valid_rate",
+        "module_accuracy",
+        "key_f1",
+        "module_hallucination_rate",
+        "key_hallucination_rate",
+    ],
     "fortran": ["syntax_rate", "compile_rate", "pass_at_1"],
 }
 SUITES = {"bash-dev": "bash", "ansible-dev": "ansible", "fortran-dev": "fortran"}
+
+
+def default_peer() -> Path | None:
+    from codegen.paths import home
+
+    path = home() / "models" / "smollm2-135m-instruct-q4_1"
+    return path if path.is_dir() else None
+
+
+def systems(model: Path, peer: Path | None) -> list[tuple[str, list[str]]]:
+    """(system name, extra `dslgen eval` arguments) for each system of the table."""
+    ours = model.resolve().name
+    rows = [
+        (ours, ["--model", str(model)]),
+        (f"{ours}-unconstrained", ["--model", str(model), "--no-constrain"]),
+    ]
+    if peer is not None:
+        rows += [
+            ("smollm2-q4-plain-chat", ["--model", str(peer), "--plain-chat"]),
+            ("smollm2-q4-dslgen", ["--model", str(peer)]),
+        ]
+    return rows
 
 
 def main() -> None:
@@ -33,15 +72,17 @@ def main() -> None:
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--model", type=Path, default=HERE.parent / "models" / "default")
-    parser.add_argument("--limit", type=int, default=200)
-    parser.add_argument("-o", "--output", type=Path, default=Path("eval/model-quality"))
+    parser.add_argument("--peer", type=Path, default=None, help="peer model directory (default: if made)")
+    parser.add_argument("--no-peer", action="store_true")
+    parser.add_argument("--limit", type=int, default=100)
+    parser.add_argument("-o", "--output", type=Path, default=Path("eval/dev"))
     parser.add_argument("--suites", default=",".join(SUITES))
     args = parser.parse_args()
+    peer = None if args.no_peer else (args.peer or default_peer())
     table: dict[str, dict[str, dict]] = {}
     for suite in args.suites.split(","):
         lang = SUITES[suite]
-        for constrained in (True, False):
-            system = f"{args.model.resolve().name}{'' if constrained else '-unconstrained'}"
+        for name, extra in systems(args.model, peer):
             cli = [
                 sys.executable,
                 "-m",
@@ -49,39 +90,38 @@ def main() -> None:
                 "eval",
                 "--suite",
                 suite,
-                "--model",
-                str(args.model),
                 "-o",
                 str(args.output / suite),
                 "--system",
-                system,
+                name,
+                *extra,
             ]
             if lang != "fortran":
                 cli += ["--limit", str(args.limit)]
-            if not constrained:
-                cli.append("--no-constrain")
             started = time.perf_counter()
             out = subprocess.run(cli, check=True, capture_output=True, text=True)
             scores = json.loads(out.stdout)[lang]
             row = {k: scores.get(k) for k in HEADLINE[lang]}
             row["examples"] = scores.get("n")
+            row["latency_p50_s"] = scores.get("latency_p50_s")
             row["seconds"] = round(time.perf_counter() - started, 1)
-            table.setdefault(lang, {})["constrained" if constrained else "unconstrained"] = row
-            print(f"{suite} {'constrained' if constrained else 'unconstrained'}: {row}", flush=True)
+            table.setdefault(lang, {})[name] = row
+            print(f"{suite} {name}: {row}", flush=True)
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "model": str(args.model),
+        "peer": str(peer) if peer else None,
         "limit": args.limit,
         "command": " ".join(["python", *sys.argv]),
         "languages": table,
     }
     path = HERE / "results" / "model_quality.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
-    print(f"\n{'lang':<8} {'metric':<26} {'constrained':>12} {'unconstrained':>14}")
-    for lang, modes in table.items():
-        for metric in HEADLINE[lang]:
-            a, b = modes.get("constrained", {}).get(metric), modes.get("unconstrained", {}).get(metric)
-            print(f"{lang:<8} {metric:<26} {_fmt(a):>12} {_fmt(b):>14}")
+    for lang, rows in table.items():
+        names = list(rows)
+        print(f"\n{lang:<8} {'metric':<26} " + " ".join(f"{n:>22}" for n in names))
+        for metric in [*HEADLINE[lang], "examples", "latency_p50_s"]:
+            print(f"{'':<8} {metric:<26} " + " ".join(f"{_fmt(rows[n].get(metric)):>22}" for n in names))
     print(f"wrote {path.relative_to(HERE.parent)}")
 
 

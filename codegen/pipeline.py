@@ -124,7 +124,8 @@ class Generator:
         grammar = None
         if constrain:
             try:
-                spec = build_grammar(result.lang, records)
+                task_name = task if result.lang == "ansible" else None
+                spec = build_grammar(result.lang, records, task_name=task_name)
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
                 return

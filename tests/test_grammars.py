@@ -26,7 +26,15 @@ BASH_ACCEPTS = [
     "FOO=bar make -j4 &",
     "cat {{path/to/file}} | wc -l",
 ]
-BASH_REJECTS = ["ls |", "ls #comment", "echo 'unterminated", "cmd &&", "(ls", "ls  -l"]
+BASH_REJECTS = [
+    "ls |",
+    "ls #comment",
+    "echo 'unterminated",
+    "cmd &&",
+    "(ls",
+    "ls  -l",
+    "sudoers='x' ls",  # assignments take environment-style (upper-case) names only
+]
 
 
 @pytest.mark.parametrize("text", BASH_ACCEPTS)
@@ -183,6 +191,23 @@ def test_ansible_specialised_accepts_documented_options() -> None:
 )
 def test_ansible_specialised_rejects(text: str) -> None:
     assert not accepts(ansible_grammar(), text)
+
+
+@pytest.mark.parametrize(
+    "request_text",
+    ["Install nginx", "Copy a file: keep its mode", "Set state to yes", "Résumé # not a comment"],
+)
+def test_ansible_named_task_is_one_task_with_the_request_as_its_name(request_text: str) -> None:
+    records = pick("ansible", "ansible.builtin.apt")
+    g = build_grammar("ansible", records, task_name=request_text).text
+    from codegen.grammar.ansible import task_name_scalar
+
+    name = task_name_scalar(request_text)
+    task = f"- name: {name}\n  ansible.builtin.apt:\n    name: nginx"
+    assert yaml.safe_load(task)[0]["name"] == request_text  # YAML reads the request back unchanged
+    assert accepts(g, task)
+    assert not accepts(g, "- name: Something else\n  ansible.builtin.apt:\n    name: nginx")
+    assert not accepts(g, task + "\n" + task)  # one task per request
 
 
 def test_fortran_specialised_is_a_sublanguage_of_the_base_grammar() -> None:

@@ -16,8 +16,11 @@ __all__ = ["GrammarError", "GrammarSpec", "build_grammar"]
 _SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": FortranRoutine}
 
 
-def build_grammar(lang: str, records: list[DocRecord]) -> GrammarSpec:
+def build_grammar(lang: str, records: list[DocRecord], *, task_name: str | None = None) -> GrammarSpec:
     """The base grammar of `lang` restricted to what `records` document.
+
+    `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
+    name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
 
     Raises GrammarError when no record of that language documents anything usable: generating
     without constraints instead would silently drop the guarantee.
@@ -33,7 +36,7 @@ def build_grammar(lang: str, records: list[DocRecord]) -> GrammarSpec:
             schemas.append(schema)
     base = base_grammar(lang)
     if lang == "ansible":
-        rules, summary = ansible_rules(schemas, base)
+        rules, summary = ansible_rules(schemas, base, task_name=task_name)
     elif lang == "bash":
         rules, summary = bash_rules(schemas)
     else:

@@ -9,6 +9,7 @@ lists are block lists whose items follow `elements` (and `choices`).
 
 from __future__ import annotations
 
+import json
 import re
 
 from codegen.grammar.lark_text import alternatives, literal, split_definitions
@@ -174,8 +175,17 @@ def _keywords_rule(base: str) -> str:
     return "keywords::_: " + "\n    | ".join(alts)
 
 
-def ansible_rules(modules: list[AnsibleModule], base: str) -> tuple[str, list[str]]:
-    """Lark definitions replacing `module_call` (and the task's keyword list), with a summary."""
+def task_name_scalar(name: str) -> str:
+    """A task name as YAML text: bare when YAML reads it back unchanged, else double-quoted."""
+    text = " ".join(name.split())
+    return text if is_plain(text) else json.dumps(text)
+
+
+def ansible_rules(
+    modules: list[AnsibleModule], base: str, *, task_name: str | None = None
+) -> tuple[str, list[str]]:
+    """Lark definitions replacing `module_call` (and the task's keyword list), with a summary.
+    With `task_name`, the output is that one task: its name is fixed, the model writes the rest."""
     if not modules:
         return "", []
     builder = _Builder()
@@ -195,9 +205,12 @@ def ansible_rules(modules: list[AnsibleModule], base: str) -> tuple[str, list[st
         calls.append(call)
         required = ", ".join(o.name for o in module.required) or "none"
         summary.append(f"{module.name}: {len(module.options)} options, required: {required}")
+    name = "text_value" if task_name is None else literal(task_name_scalar(task_name))
     head = [
         f"module_call: {alternatives(calls)}",
-        'task: "- name: " text_value module_call keywords::0',
+        f'task: "- name: " {name} module_call keywords::0',
         _keywords_rule(base),
     ]
+    if task_name is not None:
+        head.insert(0, "start: task")
     return "\n".join(head + builder.lines) + "\n", summary
