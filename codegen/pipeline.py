@@ -125,7 +125,9 @@ class Generator:
         if constrain:
             try:
                 task_name = task if result.lang == "ansible" else None
-                spec = build_grammar(result.lang, records, task_name=task_name)
+                spec = build_grammar(
+                    result.lang, records, task_name=task_name, leading_command=result.lang == "bash"
+                )
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
                 return

@@ -210,6 +210,16 @@ def test_ansible_named_task_is_one_task_with_the_request_as_its_name(request_tex
     assert not accepts(g, task + "\n" + task)  # one task per request
 
 
+def test_bash_leading_command_grammar_starts_with_a_documented_command() -> None:
+    records = pick("bash", "ls", "grep", "find", "xargs", "tar")
+    g = build_grammar("bash", records, leading_command=True).text
+    assert accepts(g, "ls -la | grep -i foo && for f in a b; do ls $f; done")
+    assert accepts(g, "find . -name '*.py' | xargs grep -l TODO")
+    assert not accepts(g, "for f in a b; do ls $f; done")
+    assert not accepts(g, "if ls x; then ls y; fi")
+    assert accepts(build_grammar("bash", records).text, "for f in a b; do ls $f; done")
+
+
 def test_fortran_specialised_is_a_sublanguage_of_the_base_grammar() -> None:
     spec = build_grammar("fortran", pick("fortran", "dgemm", "sqrt", "sum", "cpu_time"))
     matcher = matcher_for(spec.text)

@@ -13,14 +13,26 @@ from codegen.schema import AnsibleModule, BashCommand, FortranRoutine, schema_of
 
 __all__ = ["GrammarError", "GrammarSpec", "build_grammar"]
 
+# Bash: the first pipeline of the list starts with a simple command (see build_grammar).
+LEADING_COMMAND = """
+start: lead_list (" " "&")?
+lead_list: lead_pipeline (list_op pipeline)~0..2
+lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? command)~0..3
+"""
+
 _SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": FortranRoutine}
 
 
-def build_grammar(lang: str, records: list[DocRecord], *, task_name: str | None = None) -> GrammarSpec:
+def build_grammar(
+    lang: str, records: list[DocRecord], *, task_name: str | None = None, leading_command: bool = False
+) -> GrammarSpec:
     """The base grammar of `lang` restricted to what `records` document.
 
     `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
     name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
+    `leading_command` (Bash) makes the text start with a documented command, not a loop or
+    conditional: a small model that wanted an undocumented command otherwise escapes into `for`/`if`
+    and rarely closes it within its token budget.
 
     Raises GrammarError when no record of that language documents anything usable: generating
     without constraints instead would silently drop the guarantee.
@@ -39,6 +51,8 @@ def build_grammar(lang: str, records: list[DocRecord], *, task_name: str | None 
         rules, summary = ansible_rules(schemas, base, task_name=task_name)
     elif lang == "bash":
         rules, summary = bash_rules(schemas)
+        if rules and leading_command:
+            rules += LEADING_COMMAND
     else:
         arg_types = {
             r.name.lower(): {str(a.get("name", "")).lower(): str(a.get("type", "")) for a in _arguments(r)}
