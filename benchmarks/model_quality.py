@@ -107,6 +107,10 @@ def main() -> None:
             row["seconds"] = round(time.perf_counter() - started, 1)
             table.setdefault(lang, {})[name] = row
             print(f"{suite} {name}: {row}", flush=True)
+    path = HERE / "results" / "model_quality.json"
+    if path.exists():  # a run of some suites keeps the other suites' rows
+        kept = json.loads(path.read_text()).get("languages", {})
+        table = {**{lang: rows for lang, rows in kept.items() if lang not in table}, **table}
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "model": str(args.model),
@@ -115,7 +119,6 @@ def main() -> None:
         "command": " ".join(["python", *sys.argv]),
         "languages": table,
     }
-    path = HERE / "results" / "model_quality.json"
     path.write_text(json.dumps(result, indent=1) + "\n")
     for lang, rows in table.items():
         names = list(rows)

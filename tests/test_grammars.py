@@ -213,9 +213,10 @@ def test_ansible_named_task_is_one_task_with_the_request_as_its_name(request_tex
 def test_bash_leading_command_grammar_starts_with_a_documented_command() -> None:
     records = pick("bash", "ls", "grep", "find", "xargs", "tar")
     g = build_grammar("bash", records, leading_command=True).text
-    assert accepts(g, "ls -la | grep -i foo && for f in a b; do ls $f; done")
+    assert accepts(g, "ls -la | grep -i foo && ls $(find . -name x)")
     assert accepts(g, "find . -name '*.py' | xargs grep -l TODO")
     assert not accepts(g, "for f in a b; do ls $f; done")
+    assert not accepts(g, "ls | for f in a b; do ls $f; done")
     assert not accepts(g, "if ls x; then ls y; fi")
     assert accepts(build_grammar("bash", records).text, "for f in a b; do ls $f; done")
 

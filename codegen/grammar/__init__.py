@@ -13,11 +13,11 @@ from codegen.schema import AnsibleModule, BashCommand, FortranRoutine, schema_of
 
 __all__ = ["GrammarError", "GrammarSpec", "build_grammar"]
 
-# Bash: the first pipeline of the list starts with a simple command (see build_grammar).
+# Bash: pipelines of simple (documented) commands at the top level (see build_grammar).
 LEADING_COMMAND = """
 start: lead_list (" " "&")?
-lead_list: lead_pipeline (list_op pipeline)~0..2
-lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? command)~0..3
+lead_list: lead_pipeline (list_op lead_pipeline)~0..2
+lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..3
 """
 
 _SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": FortranRoutine}
@@ -30,9 +30,9 @@ def build_grammar(
 
     `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
     name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
-    `leading_command` (Bash) makes the text start with a documented command, not a loop or
-    conditional: a small model that wanted an undocumented command otherwise escapes into `for`/`if`
-    and rarely closes it within its token budget.
+    `leading_command` (Bash) makes the text a list of pipelines of documented commands, with no
+    loop or conditional at the top level: a small model that wanted an undocumented command otherwise
+    escapes into `for`/`if` and rarely closes it within its token budget.
 
     Raises GrammarError when no record of that language documents anything usable: generating
     without constraints instead would silently drop the guarantee.
