@@ -54,11 +54,12 @@ def _quality_table(out: Path) -> str:
         "| language | metric | constrained | unconstrained |",
         "|---|---|---|---|",
     ]
-    for lang, modes in data["languages"].items():
-        for metric, value in modes["constrained"].items():
+    ours, free = out.resolve().name, f"{out.resolve().name}-unconstrained"  # model_quality's names
+    for lang, systems in data["languages"].items():
+        for metric, value in systems.get(ours, {}).items():
             if metric in ("examples", "seconds"):
                 continue
-            other = modes.get("unconstrained", {}).get(metric)
+            other = systems.get(free, {}).get(metric)
             lines.append(f"| {lang} | {metric} | {_fmt(value)} | {_fmt(other)} |")
     return "\n".join(lines) + "\n"
 
@@ -141,10 +142,15 @@ def main() -> None:
     size = sum((args.out / name).stat().st_size for name in FILES)
     if size > LIMIT_BYTES:
         raise SystemExit(f"{args.out} holds {size / 2**20:.1f} MB, over the 30 MB limit")
-    card = model_card(args.out, _stage(args.pretrain), _stage(args.finetune))
+    if args.card_only:  # the runs may be gone: the published directory records its stages
+        stages = json.loads((args.out / "training.json").read_text())
+        pretrain, finetune = stages["pretrain"], stages["finetune"]
+    else:
+        pretrain, finetune = _stage(args.pretrain), _stage(args.finetune)
+    card = model_card(args.out, pretrain, finetune)
     (args.out / "README.md").write_text(card)
     (args.out / "training.json").write_text(
-        json.dumps({"pretrain": _stage(args.pretrain), "finetune": _stage(args.finetune)}, indent=1) + "\n"
+        json.dumps({"pretrain": pretrain, "finetune": finetune}, indent=1) + "\n"
     )
     print(f"published {args.out} ({size / 2**20:.1f} MB)")
 
