@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from codegen.grammar import GrammarError, build_grammar
+from codegen.grammar.ansible import task_name_scalar
 from codegen.grammar.base import base_grammar
 from codegen.grammar.lint import accepts, lint, matcher_for, walk
 from tests.grammar_fixtures import pick
@@ -200,8 +201,6 @@ def test_ansible_specialised_rejects(text: str) -> None:
 def test_ansible_named_task_is_one_task_with_the_request_as_its_name(request_text: str) -> None:
     records = pick("ansible", "ansible.builtin.apt")
     g = build_grammar("ansible", records, task_name=request_text).text
-    from codegen.grammar.ansible import task_name_scalar
-
     name = task_name_scalar(request_text)
     task = f"- name: {name}\n  ansible.builtin.apt:\n    name: nginx"
     assert yaml.safe_load(task)[0]["name"] == request_text  # YAML reads the request back unchanged

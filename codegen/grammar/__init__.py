@@ -13,13 +13,6 @@ from codegen.schema import AnsibleModule, BashCommand, FortranRoutine, schema_of
 
 __all__ = ["GrammarError", "GrammarSpec", "build_grammar"]
 
-# Bash: pipelines of simple (documented) commands at the top level (see build_grammar).
-LEADING_COMMAND = """
-start: lead_list (" " "&")?
-lead_list: lead_pipeline (list_op lead_pipeline)~0..2
-lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..3
-"""
-
 _SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": FortranRoutine}
 
 
@@ -50,9 +43,7 @@ def build_grammar(
     if lang == "ansible":
         rules, summary = ansible_rules(schemas, base, task_name=task_name)
     elif lang == "bash":
-        rules, summary = bash_rules(schemas)
-        if rules and leading_command:
-            rules += LEADING_COMMAND
+        rules, summary = bash_rules(schemas, leading_command=leading_command)
     else:
         arg_types = {
             r.name.lower(): {str(a.get("name", "")).lower(): str(a.get("type", "")) for a in _arguments(r)}

@@ -124,8 +124,17 @@ class _FlagForms:
         return terms, args
 
 
-def bash_rules(commands: list[BashCommand]) -> tuple[str, list[str]]:
-    """Lark definitions replacing `command_call`, and one summary line per command."""
+# Pipelines of simple (documented) commands at the top level: no loop or conditional there.
+_LEADING_COMMAND = [
+    'start: lead_list (" " "&")?',
+    "lead_list: lead_pipeline (list_op lead_pipeline)~0..2",
+    'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..3',
+]
+
+
+def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) -> tuple[str, list[str]]:
+    """Lark definitions replacing `command_call`, and one summary line per command; with
+    `leading_command`, also `start`, so that the top level holds only documented commands."""
     if not commands:
         return "", []
     calls: list[str] = []
@@ -161,4 +170,6 @@ def bash_rules(commands: list[BashCommand]) -> tuple[str, list[str]]:
         'end_of_options: " " "--" (" " WORD)~1..4',
         'EXEC_END: "\\\\;" | "\';\'" | "+"',
     ]
+    if leading_command:
+        head += _LEADING_COMMAND
     return "\n".join(head + [line for line in lines if line]) + "\n", summary
