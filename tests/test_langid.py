@@ -70,3 +70,21 @@ def test_index_stamp_changes_with_the_classifier_version(
     before = current_stamp(IndexConfig())
     monkeypatch.setattr(langid, "VERSION", langid.VERSION + 1)
     assert current_stamp(IndexConfig()) != before
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Find all log files older than 7 days and delete them",
+        "Ensure `nginx` is present on 'web' hosts",
+        'multiply two "double precision" matrices',
+        "Größe der Datei ändern — naïve café",
+        "",
+        "a a a a b",
+    ],
+)
+def test_query_time_hashing_matches_the_training_vectorizer(text: str) -> None:
+    expected = langid._vectorizer().transform([text])
+    indices, counts = langid.hashed_counts(text)
+    got = dict(zip(indices.tolist(), counts.tolist(), strict=True))
+    assert got == dict(zip(expected.indices.tolist(), expected.data.tolist(), strict=True))
