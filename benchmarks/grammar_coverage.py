@@ -32,6 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from codegen.docs.record import DocRecord  # noqa: E402
+from codegen.fortran_lines import fixed_to_free, fortran_units  # noqa: E402
 from codegen.grammar import GrammarError, build_grammar  # noqa: E402
 from codegen.grammar.ansible import is_plain  # noqa: E402
 from codegen.grammar.base import base_grammar  # noqa: E402
@@ -341,28 +342,6 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
 # ---------------------------------------------------------------- fortran
 
 
-_UNIT = re.compile(
-    r"^[ \t]*(?:(?:pure|elemental|recursive|impure)[ \t]+)*(?:[\w()*=, ]+[ \t]+)?(subroutine|function)\s+(\w+).*?"
-    r"^[ \t]*end(?:[ \t]+(?:subroutine|function)(?:[ \t]+\w+)?)?[ \t]*$",
-    re.I | re.M | re.S,
-)
-
-
-def fixed_to_free(text: str) -> str:
-    """Fixed-form source (columns: 1 comment mark, 1-5 label, 6 continuation, 7-72 code) as free form."""
-    out: list[str] = []
-    for line in text.splitlines():
-        if not line.strip() or line[:1] in "cC*!dD":
-            continue
-        line = line[:72].expandtabs(6)
-        if len(line) > 5 and line[5] not in " 0" and out:
-            out[-1] += " " + line[6:].strip()
-            continue
-        label, code = line[:5].strip(), line[6:].strip()
-        out.append(f"{label} {code}".strip())
-    return "\n".join(out) + "\n"
-
-
 def fortran_coverage(limit: int | None) -> dict:
     corpus = home() / "corpora" / "code-v1" / "documents.jsonl.gz"
     counts = collections.Counter()
@@ -380,11 +359,10 @@ def fortran_coverage(limit: int | None) -> dict:
             free = (
                 text if doc["id"].lower().endswith((".f90", ".f95", ".f03", ".f08")) else fixed_to_free(text)
             )
-            for m in _UNIT.finditer(free):
+            for unit in fortran_units(free):
                 if limit and counts["units"] >= limit:
                     break
                 counts["units"] += 1
-                unit = m.group(0).strip() + "\n"
                 if accepts(grammar, unit):
                     counts["accepted"] += 1
                     continue

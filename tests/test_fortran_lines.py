@@ -5,7 +5,9 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.fortran_lines import LIMIT, wrap_long_lines
+from codegen.fortran_lines import LIMIT, fixed_to_free, fortran_units, wrap_long_lines
+from codegen.grammar.base import base_grammar
+from codegen.grammar.lint import accepts
 from codegen.validate import validate
 
 
@@ -36,3 +38,65 @@ def test_folding_only_adds_continuations(names: list[str]) -> None:
     assert "".join(p.rstrip(" &").strip() for p in folded.splitlines()).replace(" ", "") == line.replace(
         " ", ""
     )
+
+
+F77 = """c     a comment line
+      SUBROUTINE SCAL(N, DA, DX, KY)
+      INTEGER
+     &   N, KY
+      DOUBLE PRECISION DA, DX(KY
+     *1), PI
+      DATA PI / 3.1415926535 8979323846 D0 /
+      IF (N. LT. 0) RETURN                 ! a trailing comment
+      DO 10 I = 1, N
+   10 DX(I) = DA*DX(I)
+      PRINT *, 'A. LT. B 1. 2'
+  330 END
+"""
+
+
+def test_fixed_form_continuations_and_blanks_inside_lexemes() -> None:
+    free = fixed_to_free(F77)
+    assert free.splitlines() == [
+        "SUBROUTINE SCAL(N, DA, DX, KY)",
+        "INTEGER N, KY",  # a type alone on its line, names on the continuation
+        "DOUBLE PRECISION DA, DX(KY1), PI",  # a name continued with digits
+        "DATA PI / 3.14159265358979323846D0 /",
+        "IF (N.LT. 0) RETURN                 ! a trailing comment",
+        "DO 10 I = 1, N",
+        "10 DX(I) = DA*DX(I)",
+        "PRINT *, 'A. LT. B 1. 2'",  # string literals keep their blanks
+        "330 END",
+    ]
+    assert accepts(base_grammar("fortran"), free)
+
+
+def test_a_continuation_after_a_trailing_comment_continues_the_code() -> None:
+    free = fixed_to_free("      X = A +   ! note\n     &    B\n")
+    assert free == "X = A + B\n"
+
+
+def test_units_run_to_their_own_end() -> None:
+    free = """module m
+contains
+subroutine outer(x)
+  real :: x
+  interface
+    function f(y) result(z)
+      real :: y, z
+    end function f
+  end interface
+  call inner()
+contains
+  subroutine inner()
+  end subroutine inner
+end subroutine outer
+real(8) function g(n)
+  g = n
+end
+end module m
+"""
+    units = fortran_units(free)
+    assert [u.splitlines()[0] for u in units] == ["subroutine outer(x)", "real(8) function g(n)"]
+    assert units[0].endswith("end subroutine outer\n")
+    assert fortran_units(fixed_to_free(F77))[0].endswith("330 END\n")  # a labelled END

@@ -90,6 +90,49 @@ def test_fortran_base_accepts_unit_statement_and_program() -> None:
     assert not accepts(g, "x = (1 + 2")
 
 
+FORTRAN_ACCEPTS = [
+    "if (incx.eq.1.and.incy.eq.1) go to 20",  # an integer then a dotted operator: `1.and.`
+    "l = i.eq.1.or.j.ne.2.and..not.k.ge.3",
+    "l = 1.neqv.m .eqv. 2.lt.x",
+    "x = 1.\ny = 1.e5\nz = 2.*x",
+    "data (coef(i,1), i=1,5) / 1.0d0, 1.0d0, 3*0.0d0 /",
+    "do 10 i = 1, n\ndo 10 j = 1, n\na(i,j) = 0\n10 continue",  # loops sharing their last statement
+    "do i = 1, n\nif (x) then\nx = 1\n250 end if\n10 end do",
+    "assign 30 to next\ngo to next, (30, 40)",
+    "entry prin(mes, a, n)",
+    "x = 1; y = 2;",
+    "call this%parent%init(n)\ncall shapes(1)%draw()",
+    "allocate(character(len=8) :: s)\nallocate(circle :: shapes(n))",
+    "integer, intent(in   ) :: kt\nreal, intent(in out) :: y",
+    "character(kind=c_char, len=1) :: name",
+    "procedure(quadratic), pointer :: f => null()",
+    "call f(a, &\n  ! a comment line\n\n  & b)",
+    "subroutine s(x)\nx = 1\n330 end",
+    "integer(c_int) function f(n) bind(c, name='f')\nf = n\nend function f",
+    "subroutine g(x) bind(c)\nabstract interface\nsubroutine h(y)\nimport :: t\ntype(t) :: y\n"
+    "end subroutine h\nend interface\nend subroutine g",
+]
+FORTRAN_REJECTS = [
+    "l = a.eq.b.eq.c",  # comparisons do not chain
+    "l = 1.eq.2.eq.3",
+    "l = x .and. 1.and.",
+    "x = 1..5",
+    "do 10 i = 1, n\nx = 1",  # no statement with the label
+    "call this%",
+    "allocate(:: x(3))",
+]
+
+
+@pytest.mark.parametrize("text", FORTRAN_ACCEPTS)
+def test_fortran_base_accepts(text: str) -> None:
+    assert accepts(base_grammar("fortran"), text + "\n")
+
+
+@pytest.mark.parametrize("text", FORTRAN_REJECTS)
+def test_fortran_base_rejects(text: str) -> None:
+    assert not accepts(base_grammar("fortran"), text + "\n")
+
+
 def test_short_word_is_exactly_the_yaml_strings() -> None:
     """SHORT_WORD is spelled out by hand; it must equal 'letters that YAML reads as a string'."""
     pattern = re.search(r"^SHORT_WORD: /(.*)/$", base_grammar("ansible"), re.M).group(1)
