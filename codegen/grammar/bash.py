@@ -43,7 +43,7 @@ COMMAND_RUNNERS = frozenset(
 RUNNER_OPERANDS = {"timeout": 1, "chroot": 1, "flock": 1, "taskset": 1}
 # find's actions that embed a command ended by `;` or `+`.
 EXEC_FLAGS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-MAX_ARGS = 10
+MAX_ARGS = 20
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
 
