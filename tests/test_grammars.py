@@ -33,6 +33,7 @@ BASH_ACCEPTS = [
     "cat f | while read d ; do ls $d; done",  # a blank before `;`
     "find . -type f \\( -name a -o -name b -o -name c -o -name d \\) -mtime +7 -size +1M",  # 20 words
     "awk '" + "{print $1}" * 14 + "' f",  # a long program in single quotes
+    "cut -d: -f1 f | sort | uniq -c | sort -rn | head -5 | wc -l",  # six commands in a pipeline
 ]
 BASH_REJECTS = [
     "ls |",
@@ -42,6 +43,7 @@ BASH_REJECTS = [
     "(ls",
     "ls  -l",
     "ls;;",
+    "a | b | c | d | e | f | g",  # seven
     "echo $'\\n",
     "sudoers='x' ls",  # assignments take environment-style (upper-case) names only
 ]

@@ -128,7 +128,7 @@ class _FlagForms:
 _LEADING_COMMAND = [
     'start: lead_list (" " "&")?',
     "lead_list: lead_pipeline (list_op lead_pipeline)~0..2",
-    'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..3',
+    'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..5',
 ]
 
 
