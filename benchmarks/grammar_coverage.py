@@ -36,8 +36,8 @@ from codegen.fortran_lines import fixed_to_free, fortran_units  # noqa: E402
 from codegen.grammar import GrammarError, build_grammar  # noqa: E402
 from codegen.grammar.ansible import is_plain  # noqa: E402
 from codegen.grammar.base import base_grammar  # noqa: E402
-from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS  # noqa: E402
-from codegen.grammar.check import TASK_KEYWORDS, _FlagTable, _parser, fill_flag_placeholders  # noqa: E402
+from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS  # noqa: E402
+from codegen.grammar.check import TASK_KEYWORDS, _FlagTable, _parser, _words, fill_flag_placeholders  # noqa: E402
 from codegen.grammar.lint import accepts  # noqa: E402
 from codegen.paths import home  # noqa: E402
 from codegen.schema import schema_of  # noqa: E402
@@ -50,37 +50,70 @@ RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
 
 
 def fill_placeholders(cmd: str) -> str:
-    """tldr syntax -> a command: `{{[-a|--all]}}` and `[sc|scrub]` take their first form,
+    """tldr syntax -> a command: `{{[-a|--all]}}`, `{{[-dc|--decompress --stdout]}}` and
+    `[sc|scrub]` take their first form,
     `{{a|b}}` its first alternative, `{{path/to/file}}` its text; runs of spaces outside quotes
     become one (the grammar writes one space between words)."""
     cmd = fill_flag_placeholders(cmd)
+    # alternatives of several words: `{{[-dc|--decompress --stdout]}}`, `{{[rm|container rm]}}`
+    cmd = re.sub(r"\{\{\[([^|\]]+)\|[^\]]*\]\}\}", r"\1", cmd)
     cmd = re.sub(r"\[([\w-]+)(?:\|[\w-]+)+\]", r"\1", cmd)
     cmd = re.sub(r"\{\{(.*?)\}\}", lambda m: m.group(1).split("|")[0].replace("...", "").strip() or "x", cmd)
     parts = re.split(r"""('[^']*'|"(?:[^"\\]|\\.)*")""", cmd)
     return "".join(p if i % 2 else re.sub(r" {2,}", " ", p) for i, p in enumerate(parts))
 
 
-def command_names(text: str) -> list[str]:
+def command_names(text: str, docs: BashDocs) -> list[str]:
+    """The documented commands a line uses: each command's name (`git branch` as its own page
+    `git-branch` when there is one), the command a runner (xargs, sudo) or `find -exec` runs."""
     tree = _parser("bash").parse(text.encode())
     names: list[str] = []
 
     def visit(node) -> None:
-        if node.type == "command_name":
-            names.append(node.text.decode())
         if node.type == "command":
-            words = [c.text.decode() for c in node.children if c.type != "variable_assignment"]
+            words = _words(node)
+            if words:
+                names.append(_page_name(words, docs))
             if words and words[0] in COMMAND_RUNNERS:
-                inner = next((w for w in words[1:] if not w.startswith("-") and "=" not in w), None)
-                if inner:
-                    names.append(inner)
+                inner = _runner_command(words, docs)
+                if inner is not None:
+                    names.append(_page_name(words[inner:], docs))
             for i, w in enumerate(words):
                 if w in EXEC_FLAGS and i + 1 < len(words):
-                    names.append(words[i + 1])
+                    names.append(_page_name(words[i + 1 :], docs))
         for child in node.children:
             visit(child)
 
     visit(tree.root_node)
     return list(dict.fromkeys(names))
+
+
+def _page_name(words: list[str], docs: BashDocs) -> str:
+    """`git branch ...` -> `git-branch` when that page exists (its record is named `git branch`)."""
+    if len(words) > 1 and docs.has_man_page(f"{words[0]}-{words[1]}"):
+        return f"{words[0]}-{words[1]}"
+    return words[0]
+
+
+def _runner_command(words: list[str], docs: BashDocs) -> int | None:
+    """Index of the command a runner runs: the first word that is not one of the runner's flags,
+    a flag's value, one of its leading operands (`timeout 5`) or an `env` assignment."""
+    record = docs.record(words[0])
+    table = _FlagTable(schema_of(record).flags if record else ())
+    operands = RUNNER_OPERANDS.get(words[0], 0)
+    i = 1
+    while i < len(words):
+        word = words[i]
+        if word.startswith("-") and word != "-":
+            i += 2 if table.classify(word) == "value" else 1
+        elif words[0] == "env" and "=" in word:
+            i += 1
+        elif operands:
+            operands -= 1
+            i += 1
+        else:
+            return i
+    return None
 
 
 class BashDocs:
@@ -139,7 +172,7 @@ def bash_coverage(limit: int | None) -> dict:
             counts[f"{corpus} skipped (no man page)"] += 1
             continue
         counts[f"{corpus} total"] += 1
-        names = command_names(text)
+        names = command_names(text, docs)
         records = [r for r in (docs.record(n) for n in names) if r is not None]
         key = tuple(sorted(r.name for r in records))
         if key not in grammars:

@@ -123,6 +123,50 @@ def test_mdoc_page_bsd_style():
     assert "Commands marked with '+' still run." in flags["-n"]["description"]
 
 
+HELP2MAN_PAGE = r""".TH SED 1
+.SH NAME
+sed \- stream editor
+.SH DESCRIPTION
+Filters text.
+.HP
+\fB\-n\fR, \fB\-\-quiet\fR, \fB\-\-silent\fR
+.IP
+suppress automatic printing of pattern space
+.HP
+\fB\-e\fR script, \fB\-\-expression\fR=\fI\,script\/\fR
+.IP
+add the script to the commands to be executed
+.HP
+A hanging paragraph of prose, \-n or not.
+.SH OPTIONS
+.TP
+.B \-c --stdout --to-stdout
+Write output on standard output.
+.IP "\fIexpr1\fR \-o \fIexpr2\fR"
+Or; expr2 is not evaluated if expr1 is true.
+"""
+
+
+def test_help2man_items_space_separated_spellings_and_infix_operators():
+    flags = by_flag(page_record(parse_roff(HELP2MAN_PAGE), "sed", source="sed.1"))
+    assert flags["-n"]["flags"] == ["-n", "--quiet", "--silent"]  # `.HP term` + `.IP body`
+    assert flags["-n"]["description"] == "suppress automatic printing of pattern space"
+    assert form(flags["-e"]) == ("script", False, [" ", "="])
+    assert flags["-c"]["flags"] == ["-c", "--stdout", "--to-stdout"]  # gzip's spellings
+    assert form(flags["-o"]) == (None, False, [])  # find's `expr1 -o expr2`
+    assert set(flags) == {
+        "-n",
+        "--quiet",
+        "--silent",
+        "-e",
+        "--expression",
+        "-c",
+        "--stdout",
+        "--to-stdout",
+        "-o",
+    }
+
+
 def test_roff_escapes_and_markers():
     page = parse_roff(".TH X 1\n.SH NAME\nx \\- a \\(lqtest\\(rq \\e \\fIarg\\fP\\&.\n")
     text = page.find("NAME").blocks[0].text

@@ -26,6 +26,14 @@ BASH_ACCEPTS = [
     "if test -f x; then cat x; else echo missing; fi",
     "FOO=bar make -j4 &",
     "cat {{path/to/file}} | wc -l",
+    'echo -e "Column 1\\tColumn 2" | grep \\.txt',  # any escape, in and out of double quotes
+    "tr -d $'\\n' < in.txt",  # ANSI-C quoting
+    'grep -v ^@ f | grep " $x$"',  # `^` in a word, `$` before a closing quote
+    "find . -name foo -delete;",  # a trailing `;`
+    "cat f | while read d ; do ls $d; done",  # a blank before `;`
+    "find . -type f \\( -name a -o -name b -o -name c -o -name d \\) -mtime +7 -size +1M",  # 20 words
+    "awk '" + "{print $1}" * 14 + "' f",  # a long program in single quotes
+    "cut -d: -f1 f | sort | uniq -c | sort -rn | head -5 | wc -l",  # six commands in a pipeline
 ]
 BASH_REJECTS = [
     "ls |",
@@ -34,6 +42,9 @@ BASH_REJECTS = [
     "cmd &&",
     "(ls",
     "ls  -l",
+    "ls;;",
+    "a | b | c | d | e | f | g",  # seven
+    "echo $'\\n",
     "sudoers='x' ls",  # assignments take environment-style (upper-case) names only
 ]
 

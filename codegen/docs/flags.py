@@ -20,10 +20,17 @@ from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, plain
 Flag = dict[str, Any]
 
 _NAME_RE = re.compile(r"(?:--?|\+)(?:\[no-?\])?[A-Za-z0-9?#@](?:[A-Za-z0-9_.#@?-]|\[no-?\])*")
-_SPLIT_RE = re.compile(r"\s*(?:,|\s\|\s|\|(?=[-+])|\s+or\s+)\s*(?=(?:" + ARG_OPEN + r")?[-+][^\s,|])")
+# `-a, --all` / `-h | --help` / `-a or -b` / gzip's `-c --stdout --to-stdout`
+_SPLIT_RE = re.compile(
+    r"\s*(?:,|\s\|\s|\|(?=[-+])|\s+or\s+)\s*(?=(?:" + ARG_OPEN + r")?[-+][^\s,|])|\s+(?=--[A-Za-z])"
+)
 _NEGATION_RE = re.compile(r"\[no-?\]")
 _MAX_ARG_WORDS = 5
 _ITALIC_NUMBER_RE = re.compile(ARG_OPEN + r"[-+][a-z]" + ARG_CLOSE)
+# find's `expr1 -o expr2`: a binary operator between two placeholders is a switch of its own
+_INFIX_RE = re.compile(
+    f"{ARG_OPEN}[^{ARG_CLOSE}]+{ARG_CLOSE}\\s+(-[A-Za-z]+)\\s+{ARG_OPEN}[^{ARG_CLOSE}]+{ARG_CLOSE}"
+)
 
 
 def looks_like_flag(tag: str) -> bool:
@@ -115,6 +122,9 @@ def parse_tag(tag: str, description: str = "") -> Flag | None:
         # placeholders. An italic `+n`/`-n` alone is find's numeric-argument notation, not a flag.
         if _ITALIC_NUMBER_RE.fullmatch(tag):
             return None
+        infix = _INFIX_RE.fullmatch(tag)
+        if infix:
+            return parse_tag(infix.group(1), description)
         tag = plain(tag)
     if not looks_like_flag(tag):
         return None

@@ -202,6 +202,7 @@ class _Interpreter:
         self.item_depth: int | None = None  # depth of the open item, while its body continues
         self.pending_tag = False  # .TP: the next text line is the tag
         self.tag_join = False  # .TQ: append the next line to the previous item's tag
+        self.hanging = False  # inside a .HP paragraph (help2man sets `.HP term` + `.IP body`)
         self.next_font: str | None = None  # `.B` without arguments: font of the next text line
         self.pending_heading: str | None = None  # `.SH` without arguments: the next line is the title
         self.table_format = False  # inside the format lines of a .TS table
@@ -493,6 +494,7 @@ class _Interpreter:
                     self.pending_heading = name
             case "PP" | "LP" | "P" | "HP":
                 self.paragraph()
+                self.hanging = name == "HP"
             case "TP" | "TQ":
                 if name == "TQ":
                     self.tag_join = True
@@ -503,6 +505,10 @@ class _Interpreter:
                 args = split_args(rest)
                 tag = self._font_line(args[:1], ("R",), False).strip() if args and name == "IP" else ""
                 self.pending_tag = False
+                if not tag and self.hanging and self.tag is None and len(self.lines) == 1:
+                    # help2man: a one-line `.HP` paragraph followed by `.IP` is the item's term
+                    tag = self.lines.pop()
+                self.hanging = False
                 if tag and not _BULLET_RE.fullmatch(plain(tag)):
                     self.open_block(tag=tag)
                     self.item_depth = self.depth

@@ -43,7 +43,7 @@ COMMAND_RUNNERS = frozenset(
 RUNNER_OPERANDS = {"timeout": 1, "chroot": 1, "flock": 1, "taskset": 1}
 # find's actions that embed a command ended by `;` or `+`.
 EXEC_FLAGS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
-MAX_ARGS = 10
+MAX_ARGS = 20
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
 
@@ -128,7 +128,7 @@ class _FlagForms:
 _LEADING_COMMAND = [
     'start: lead_list (" " "&")?',
     "lead_list: lead_pipeline (list_op lead_pipeline)~0..2",
-    'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..3',
+    'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..5',
 ]
 
 
