@@ -11,7 +11,8 @@ Grammars: the real DocRecords in tests/fixtures/grammar. Checks per output:
   values of the documented type / choices, required keys present;
 - Bash: tree-sitter-bash without ERROR/MISSING nodes, every command retrieved, every flag documented;
 - Fortran: tree-sitter-fortran without ERROR/MISSING nodes, and `gfortran -fsyntax-only`.
-Unfinished outputs (the token limit reached before the grammar's end) are counted separately.
+Generation ends as in the pipeline: in the last 1/8 of the token budget, at the first point the grammar
+accepts. Unfinished outputs (the limit reached inside a construct even so) are counted separately.
 Writes benchmarks/results/valid_by_construction.json.
 """
 
@@ -33,6 +34,7 @@ sys.path.insert(0, str(ROOT))
 
 from codegen.decoding import DecodingError, generate  # noqa: E402
 from codegen.grammar.check import check_ansible, check_bash, check_fortran  # noqa: E402
+from codegen.pipeline import FINISH_RESERVE_SHARE  # noqa: E402
 from tests.test_decoding import case, tokenizer  # noqa: E402
 from tests.tiny_lm import random_llama  # noqa: E402
 
@@ -74,6 +76,8 @@ def main() -> None:
                 temperature=1.0,
                 seed=seed,
                 max_new_tokens=args.max_new_tokens,
+                # as the pipeline does: near the limit, end at the first point the grammar accepts
+                finish_reserve=args.max_new_tokens // FINISH_RESERVE_SHARE,
             )
             if isinstance(out, DecodingError):
                 raise SystemExit(f"{lang}: {out.message}")
