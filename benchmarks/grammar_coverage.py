@@ -118,9 +118,10 @@ def _runner_command(words: list[str], docs: BashDocs) -> int | None:
 
 class BashDocs:
     def __init__(self) -> None:
-        from codegen.docs.bash import BuiltinSource, ManPageSource
+        from codegen.docs.bash import BuiltinSource
+        from codegen.docs.registry import man_pages
 
-        self.man = ManPageSource()
+        self.man = man_pages()  # what the index reads: the system's and the fetched man pages
         self.by_name = {}
         for unit_id, page in self.man.pages().items():
             for name in (page.stem, *page.aliases):

@@ -6,27 +6,37 @@ import hashlib
 import os
 from importlib import metadata
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from codegen.docs.index import DocIndex, IndexConfig, Progress, build_index, index_root, open_index
 from codegen.docs.source import Source
 from codegen.errors import IndexUnavailable
 from codegen.paths import package_data
 
-__all__ = ["Progress", "current_stamp", "default_sources", "ensure_index"]
+if TYPE_CHECKING:
+    from codegen.docs.bash import ManPageSource
+
+__all__ = ["Progress", "current_stamp", "default_sources", "ensure_index", "man_pages"]
 
 MAN_ROOT = Path("/usr/share/man")
 STAMP_PACKAGES = ("dslgen", "ansible", "ansible-core", "fortls")
 
 
+def man_pages() -> ManPageSource:
+    """The system's man pages first, then those `dslgen index fetch-man` unpacked into the cache."""
+    from codegen.docs.bash import ManPageSource, man_roots
+    from codegen.docs.manfetch import man_cache
+
+    return ManPageSource(manpath=[*man_roots(), man_cache()])
+
+
 def default_sources(config: IndexConfig) -> list[Source]:
     """Ordered by authority: when two sources document the same name, the earlier one's schema wins."""
     from codegen.docs.ansible import AnsibleCollectionSource, InstalledAnsibleSource
-    from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSource, man_roots
+    from codegen.docs.bash import BuiltinSource, HelpSource, TldrSource
     from codegen.docs.fortran import fortran_sources
-    from codegen.docs.manfetch import man_cache
 
-    # the system's man pages first, then those `dslgen index fetch-man` unpacked into the cache
-    man = ManPageSource(manpath=[*man_roots(), man_cache()])
+    man = man_pages()
     return [
         *(AnsibleCollectionSource(path) for path in config.collections),
         InstalledAnsibleSource(),
