@@ -36,7 +36,7 @@ ErrorKind = Literal["vocabulary", "grammar", "empty_language"]
 
 @dataclass(slots=True)
 class Timings:
-    compile_s: float = 0.0  # grammar -> matcher (0 when unconstrained)
+    compile_s: float = 0.0  # grammar -> matcher, the part the prompt's forward pass did not hide
     prompt_s: float = 0.0  # forward pass over the prompt, shared by all candidates
     forward_s: float = 0.0  # model forward passes while decoding
     mask_s: float = 0.0  # waiting for the mask (the part the forward pass did not hide) + applying it
@@ -162,16 +162,10 @@ def generate(
     if problem is not None:
         return problem
     vocab = model_vocab_size(model)
-    matcher: llguidance.LLMatcher | None = None
-    compile_s = 0.0
+    compiling: Future[llguidance.LLMatcher | DecodingError] | None = None
     if grammar is not None:
-        lltok = ll_tokenizer(tokenizer, vocab)
-        t0 = time.perf_counter()
-        compiled = _compiled(grammar, lltok)
-        compile_s = time.perf_counter() - t0
-        if isinstance(compiled, DecodingError):
-            return compiled
-        matcher = compiled
+        # compiled on the worker while the model reads the prompt (llguidance drops the GIL)
+        compiling = _mask_worker().submit(_compiled, grammar, ll_tokenizer(tokenizer, vocab))
 
     rng = torch.Generator().manual_seed(seed if seed is not None else 0)
     device = next(model.parameters()).device
@@ -183,6 +177,15 @@ def generate(
         out = model(torch.tensor([ids], device=device), use_cache=True)
     prompt_s = time.perf_counter() - t0
     prompt_cache = _output_cache(out)
+    matcher: llguidance.LLMatcher | None = None
+    compile_s = 0.0
+    if compiling is not None:
+        t0 = time.perf_counter()
+        compiled = compiling.result()
+        compile_s = time.perf_counter() - t0
+        if isinstance(compiled, DecodingError):
+            return compiled
+        matcher = compiled
 
     generations: list[Generation] = []
     seen: set[str] = set()
