@@ -2,9 +2,12 @@
 
 `generate` runs the prompt once, then decodes each candidate with its own copy of the KV cache and
 of the grammar matcher. Where the grammar forces the next tokens (`compute_ff_tokens`), they are fed
-to the model in one forward pass instead of one sampling step each. Problems the caller must show
-to the user (vocabulary mismatch, grammar that does not compile, empty language) come back as a
-`DecodingError` value; there is never a silent fall-back to unconstrained decoding.
+to the model in one forward pass instead of one sampling step each. The grammar's next step (forced
+tokens or the token mask) is computed on a worker thread while the model runs its forward pass over
+the last token: both only need that token, and llguidance releases the GIL while it fills a mask.
+Problems the caller must show to the user (vocabulary mismatch, grammar that does not compile, empty
+language) come back as a `DecodingError` value; there is never a silent fall-back to unconstrained
+decoding.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import functools
 import inspect
 import math
 import time
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -32,10 +36,10 @@ ErrorKind = Literal["vocabulary", "grammar", "empty_language"]
 
 @dataclass(slots=True)
 class Timings:
-    compile_s: float = 0.0  # grammar -> matcher (0 when unconstrained)
+    compile_s: float = 0.0  # grammar -> matcher, the part the prompt's forward pass did not hide
     prompt_s: float = 0.0  # forward pass over the prompt, shared by all candidates
     forward_s: float = 0.0  # model forward passes while decoding
-    mask_s: float = 0.0  # llguidance mask computation + applying it to the logits
+    mask_s: float = 0.0  # waiting for the mask (the part the forward pass did not hide) + applying it
     total_s: float = 0.0
     mask_us: list[float] = field(default_factory=list)  # llguidance mask computation per sampled token
 
@@ -81,10 +85,26 @@ def check_vocabulary(model: Any, tokenizer: Any) -> DecodingError | None:
     return None
 
 
+# llguidance's slicer: tokens matching a slice regex (first match wins, the rest form a last slice)
+# get a token trie and a precomputed mask of their own. Where a lexeme allowed at the current
+# position contains every string of a slice as a prefix (llguidance checks lexemes of the form
+# `X{m,n} T` with the slice `Y{1,k}`, Y within X, k <= n), the slice's whole mask is added without
+# walking its trie. The default (JSON-string) slices never fit our grammars -- their class admits
+# U+0080-U+009F, which every string terminal here excludes -- and only cost the containment check
+# (Ansible masks were ~25 % slower with them than with none). These fit the insides of Bash words,
+# Bash/YAML/Fortran quoted strings and YAML plain scalars: word-like text first (no space, no
+# quote, no shell metacharacter), then the same with spaces. 10 characters, so a lexeme with 10 or
+# more repetitions left still qualifies (most tokens of a 16k vocabulary are shorter).
+TOKEN_SLICES = [
+    r"[A-Za-z0-9_.\/@%+,=~-]{1,10}",
+    r"[ A-Za-z0-9_.\/@%+,=~-]{1,10}",
+]
+
+
 @functools.lru_cache(maxsize=4)
 def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
-    # building the token trie takes ~1 s for a large vocabulary: once per tokenizer
-    return llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab)
+    # building the token trie (and one per slice) takes ~1 s for a large vocabulary: once per tokenizer
+    return llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, slices=TOKEN_SLICES)
 
 
 def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
@@ -99,6 +119,20 @@ def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance
     if not allowed.any() and not matcher.is_accepting():
         return DecodingError("empty_language", "the grammar accepts no text at all (empty language)")
     return matcher
+
+
+@functools.lru_cache(maxsize=16)
+def _compiled(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
+    """The matcher in its initial state, to `deep_copy` and never advance. Requests with the same
+    documentation get the same grammar text: they skip the compilation, and their copies share the
+    lexer's lazily built automaton, which earlier requests have already extended."""
+    return compile_grammar(lark_text, lltok)
+
+
+@functools.cache
+def _mask_worker() -> ThreadPoolExecutor:
+    # one thread: a decoder has at most one step in preparation, and candidates run one after another
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="dslgen-mask")
 
 
 def generate(
@@ -128,16 +162,10 @@ def generate(
     if problem is not None:
         return problem
     vocab = model_vocab_size(model)
-    matcher: llguidance.LLMatcher | None = None
-    compile_s = 0.0
+    compiling: Future[llguidance.LLMatcher | DecodingError] | None = None
     if grammar is not None:
-        lltok = ll_tokenizer(tokenizer, vocab)
-        t0 = time.perf_counter()
-        compiled = compile_grammar(grammar, lltok)
-        compile_s = time.perf_counter() - t0
-        if isinstance(compiled, DecodingError):
-            return compiled
-        matcher = compiled
+        # compiled on the worker while the model reads the prompt (llguidance drops the GIL)
+        compiling = _mask_worker().submit(_compiled, grammar, ll_tokenizer(tokenizer, vocab))
 
     rng = torch.Generator().manual_seed(seed if seed is not None else 0)
     device = next(model.parameters()).device
@@ -149,6 +177,15 @@ def generate(
         out = model(torch.tensor([ids], device=device), use_cache=True)
     prompt_s = time.perf_counter() - t0
     prompt_cache = _output_cache(out)
+    matcher: llguidance.LLMatcher | None = None
+    compile_s = 0.0
+    if compiling is not None:
+        t0 = time.perf_counter()
+        compiled = compiling.result()
+        compile_s = time.perf_counter() - t0
+        if isinstance(compiled, DecodingError):
+            return compiled
+        matcher = compiled
 
     generations: list[Generation] = []
     seen: set[str] = set()
@@ -157,7 +194,7 @@ def generate(
         decoder = _Decoder(
             model=model,
             tokenizer=tokenizer,
-            matcher=matcher.deep_copy() if matcher is not None and not last else matcher,
+            matcher=matcher.deep_copy() if matcher is not None else None,
             cache=prompt_cache if last else copy.deepcopy(prompt_cache),
             logits=out.logits[0, -1].float(),
             vocab=vocab,
@@ -180,6 +217,36 @@ def generate(
         gen.timings.total_s = total
     generations.sort(key=lambda g: (not g.finished, -g.score))
     return generations
+
+
+@dataclass(slots=True)
+class _GrammarStep:
+    """What the grammar allows next: the end, forced tokens, or a token mask."""
+
+    stopped: bool = False
+    forced: list[int] = field(default_factory=list)
+    disallowed: torch.Tensor | None = None  # True for the tokens the mask forbids
+    any_allowed: bool = False
+    mask_us: float = 0.0  # llguidance's mask computation alone
+    error: str | None = None  # the grammar engine hit a resource limit
+
+
+def _prepare_step(matcher: llguidance.LLMatcher, bitmask: torch.Tensor, vocab: int) -> _GrammarStep:
+    """Runs on the mask worker: the decoder leaves the matcher alone until it has the result."""
+    if matcher.is_stopped():
+        return _GrammarStep(stopped=True)
+    forced = matcher.compute_ff_tokens()
+    if forced:
+        return _GrammarStep(forced=forced)
+    t0 = time.perf_counter()
+    llguidance.torch.fill_next_token_bitmask(matcher, bitmask)
+    mask_us = (time.perf_counter() - t0) * 1e6
+    if matcher.is_error():
+        return _GrammarStep(mask_us=mask_us, error=matcher.get_error().strip().splitlines()[0])
+    allowed = np.unpackbits(bitmask.numpy().view(np.uint8), bitorder="little")[:vocab]
+    return _GrammarStep(
+        disallowed=torch.from_numpy(allowed == 0), any_allowed=bool(allowed.any()), mask_us=mask_us
+    )
 
 
 class _Decoder:
@@ -216,35 +283,37 @@ class _Decoder:
         self.forced = 0
         self.timings = Timings()
         self.cache_arg = _cache_argument(model)
+        self.pending: Future[_GrammarStep]  # set whenever the matcher has a step in preparation
 
     def run(self, max_new_tokens: int) -> Generation:
         eos = self.tokenizer.eos_token_id
         finished = False
         sampled_steps = 0
+        if self.matcher is not None:
+            self.pending = _mask_worker().submit(_prepare_step, self.matcher, self.bitmask, self.vocab)
         while len(self.tokens) < max_new_tokens:
-            if self.matcher is not None:
-                if self.matcher.is_stopped():
+            step = self._grammar_step() if self.matcher is not None else None
+            if step is not None:
+                if step.stopped:
                     # a stop outside an accepting state is a dead end, not a finished text
                     finished = self.matcher.is_accepting() and not self.matcher.is_error()
                     break
-                forced = self.matcher.compute_ff_tokens()[: max_new_tokens - len(self.tokens)]
-                if forced:
+                if step.forced:
+                    forced = step.forced[: max_new_tokens - len(self.tokens)]
                     self.matcher.consume_tokens(forced)
                     self.forced += len(forced)
-                    self._feed(forced)
+                    self._advance(forced, max_new_tokens)
                     continue
-            logits = self.logits.clone()
-            if self.matcher is not None:
-                t0 = time.perf_counter()
-                llguidance.torch.fill_next_token_bitmask(self.matcher, self.bitmask)
-                self.timings.mask_us.append((time.perf_counter() - t0) * 1e6)
-                if self.matcher.is_error():  # a resource limit: the grammar engine cannot go on
-                    self.error = self.matcher.get_error().strip().splitlines()[0]
+                self.timings.mask_us.append(step.mask_us)
+                if step.error is not None:
+                    self.error = step.error
                     break
-                allowed = np.unpackbits(self.bitmask.numpy().view(np.uint8), bitorder="little")[: self.vocab]
-                logits.masked_fill_(torch.from_numpy(allowed) == 0, -math.inf)
+            logits = self.logits.clone()
+            if step is not None:
+                t0 = time.perf_counter()
+                logits.masked_fill_(step.disallowed, -math.inf)
                 self.timings.mask_s += time.perf_counter() - t0
-                if not allowed.any():
+                if not step.any_allowed:
                     break  # the matcher cannot continue: never happens for a grammar that compiled
             logits = self._without_repeats(logits)
             low_budget = max_new_tokens - len(self.tokens) <= self.finish_reserve
@@ -262,7 +331,7 @@ class _Decoder:
                 break
             if self.matcher is not None and not self.matcher.consume_token(token):
                 break
-            self._feed([token])
+            self._advance([token], max_new_tokens)
         text = self.tokenizer.decode(self.tokens, skip_special_tokens=True)
         score = sum(self.logprobs) / len(self.logprobs) if self.logprobs else 0.0
         return Generation(
@@ -275,6 +344,20 @@ class _Decoder:
             error=self.error,
             token_ids=self.tokens,
         )
+
+    def _grammar_step(self) -> _GrammarStep:
+        """The step the worker prepared; the wait is the mask time the forward pass did not hide."""
+        t0 = time.perf_counter()
+        step = self.pending.result()
+        self.timings.mask_s += time.perf_counter() - t0
+        return step
+
+    def _advance(self, tokens: list[int], max_new_tokens: int) -> None:
+        """Run the model over the consumed tokens while the worker prepares the grammar's next step
+        (unless the budget ends with these tokens)."""
+        if self.matcher is not None and len(self.tokens) + len(tokens) < max_new_tokens:
+            self.pending = _mask_worker().submit(_prepare_step, self.matcher, self.bitmask, self.vocab)
+        self._feed(tokens)
 
     def _choose(self, logits: torch.Tensor, rank: int) -> int:
         if self.temperature == 0.0:

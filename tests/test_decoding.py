@@ -181,3 +181,44 @@ def test_a_low_budget_ends_at_the_first_accepting_point() -> None:
     assert not cut.finished and cut.tokens == 12
     ended = generate(never_ends, tok, "a request", grammar, max_new_tokens=12, finish_reserve=4)[0]
     assert ended.finished and 8 <= ended.tokens <= 12 and ended.text.startswith("xa")
+
+
+def test_token_slices_leave_every_mask_unchanged() -> None:
+    # the slicer only skips trie walks; a slice that a lexeme does not really contain would admit
+    # tokens the grammar forbids
+    import llguidance
+    import llguidance.hf
+    import numpy as np
+
+    from codegen.decoding import TOKEN_SLICES
+    from codegen.grammar.spec import PARSER_LIMITS
+
+    tok = tokenizer()
+    for lang in ("bash", "ansible"):
+        grammar = case(lang)[0]
+        out = generate(model(), tok, "a request", grammar, temperature=1.0, seed=5, max_new_tokens=80)
+        ids = out[0].token_ids
+        matchers = [
+            llguidance.LLMatcher(
+                llguidance.hf.from_tokenizer(tok, n_vocab=len(tok), slices=slices),
+                grammar,
+                log_level=0,
+                limits=PARSER_LIMITS,
+            )
+            for slices in (TOKEN_SLICES, [])
+        ]
+        for token in ids:
+            sliced, plain = (np.frombuffer(m.compute_bitmask(), dtype=np.uint8) for m in matchers)
+            assert np.array_equal(sliced, plain)
+            assert all(m.consume_token(token) for m in matchers)
+
+
+def test_a_cached_grammar_decodes_like_a_fresh_compilation() -> None:
+    from codegen.decoding import _compiled
+
+    grammar = case("bash")[0]
+    _compiled.cache_clear()
+    fresh = generate(model(), tokenizer(), "a request", grammar, temperature=1.0, seed=11, max_new_tokens=60)
+    cached = generate(model(), tokenizer(), "a request", grammar, temperature=1.0, seed=11, max_new_tokens=60)
+    assert _compiled.cache_info().hits >= 1
+    assert [g.token_ids for g in fresh] == [g.token_ids for g in cached]
