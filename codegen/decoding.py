@@ -23,7 +23,7 @@ from typing import Any, Literal
 
 import llguidance
 import llguidance.hf
-import llguidance.torch
+import llguidance.numpy  # not llguidance.torch: it imports torch.compile's stack (~1 s of a cold start)
 import numpy as np
 import torch
 
@@ -231,7 +231,7 @@ class _GrammarStep:
     error: str | None = None  # the grammar engine hit a resource limit
 
 
-def _prepare_step(matcher: llguidance.LLMatcher, bitmask: torch.Tensor, vocab: int) -> _GrammarStep:
+def _prepare_step(matcher: llguidance.LLMatcher, bitmask: np.ndarray, vocab: int) -> _GrammarStep:
     """Runs on the mask worker: the decoder leaves the matcher alone until it has the result."""
     if matcher.is_stopped():
         return _GrammarStep(stopped=True)
@@ -239,11 +239,11 @@ def _prepare_step(matcher: llguidance.LLMatcher, bitmask: torch.Tensor, vocab: i
     if forced:
         return _GrammarStep(forced=forced)
     t0 = time.perf_counter()
-    llguidance.torch.fill_next_token_bitmask(matcher, bitmask)
+    llguidance.numpy.fill_next_token_bitmask(matcher, bitmask)
     mask_us = (time.perf_counter() - t0) * 1e6
     if matcher.is_error():
         return _GrammarStep(mask_us=mask_us, error=matcher.get_error().strip().splitlines()[0])
-    allowed = np.unpackbits(bitmask.numpy().view(np.uint8), bitorder="little")[:vocab]
+    allowed = np.unpackbits(bitmask.view(np.uint8), bitorder="little")[:vocab]
     return _GrammarStep(
         disallowed=torch.from_numpy(allowed == 0), any_allowed=bool(allowed.any()), mask_us=mask_us
     )
@@ -273,7 +273,7 @@ class _Decoder:
         self.logits = logits.cpu()
         self.vocab, self.device, self.rng = vocab, device, rng
         self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
-        self.bitmask = llguidance.torch.allocate_token_bitmask(1, vocab) if matcher is not None else None
+        self.bitmask = llguidance.numpy.allocate_token_bitmask(1, vocab) if matcher is not None else None
         self.tokens: list[int] = []
         self.no_repeat = no_repeat_ngram
         self.finish_reserve = finish_reserve
