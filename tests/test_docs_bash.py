@@ -200,6 +200,24 @@ def test_roff_so_redirect_and_compression(tmp_path):
     assert again["mkbuild.1"].fingerprint != before
 
 
+def test_system_link_wins_over_a_later_roots_page(tmp_path):
+    """The system's awk.1 → mawk.1 names `awk`, not a fetched plan9 awk.1plan9 in a later root; a
+    link of an extended section (ts.1ssl → openssl-cmds) never shadows a real page."""
+    system, fetched = tmp_path / "sys" / "man1", tmp_path / "cache" / "man1"
+    system.mkdir(parents=True)
+    fetched.mkdir(parents=True)
+    for directory, name in ((system, "mawk.1"), (system, "openssl-cmds.1ssl"), (fetched, "awk.1plan9"),
+                            (fetched, "ts.1")):  # fmt: skip
+        (directory / name).write_bytes((FIXTURES / "mkbuild.1").read_bytes())
+    os.symlink("mawk.1", system / "awk.1")
+    os.symlink("openssl-cmds.1ssl", system / "ts.1ssl")
+    pages = ManPageSource(manpath=[str(system.parent), str(fetched.parent)], sections=("1",)).pages(fresh=True)
+    by_file = {Path(p.file).name: p for p in pages.values()}
+    assert by_file["mawk.1"].aliases == ["awk"]
+    assert by_file["awk.1plan9"].stem == "awk(1plan9)"
+    assert by_file["openssl-cmds.1ssl"].aliases == [] and by_file["ts.1"].stem == "ts"
+
+
 @settings(max_examples=60, deadline=None)
 @given(
     name=st.from_regex(r"[a-z][a-z0-9]{1,8}(-[a-z]{2,6})?", fullmatch=True),
