@@ -122,16 +122,20 @@ class BashDocs:
         from codegen.docs.registry import man_pages
 
         self.man = man_pages()  # what the index reads: the system's and the fetched man pages
-        self.by_name = {}
-        for unit_id, page in self.man.pages().items():
-            for name in (page.stem, *page.aliases):
-                self.by_name.setdefault(name, unit_id)
-        self.cache: dict[str, DocRecord | None] = {}
         self.builtins = {}
         source = BuiltinSource()
         for unit in source.units():
             for record in source.load(unit):
                 self.builtins[record.name] = record
+        # As the index resolves a name: a record of that name (a page's own name, else a builtin:
+        # `read`, not plan9's cat page that lists `read` among its aliases), then an alias.
+        pages = self.man.pages()
+        self.by_name = {page.stem: unit_id for unit_id, page in pages.items()}
+        for unit_id, page in pages.items():
+            for name in page.aliases:
+                if name not in self.builtins:
+                    self.by_name.setdefault(name, unit_id)
+        self.cache: dict[str, DocRecord | None] = {}
 
     def has_man_page(self, name: str) -> bool:
         return name in self.by_name

@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSource, run_capped
-from codegen.docs.flags import parse_tag
+from codegen.docs.flags import merge_flags, parse_tag
 from codegen.docs.helptext import parse_help
 from codegen.docs.manpage import page_record, page_stem, parse_name_line
 from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, parse_roff, plain
@@ -198,6 +198,24 @@ def test_roff_so_redirect_and_compression(tmp_path):
     os.symlink("mkbuild.1", man1 / "pmake.1")  # a new alias changes the page's fingerprint
     again = {Path(u.id).name: u for u in ManPageSource(manpath=[str(tmp_path)], sections=("1",)).units()}
     assert again["mkbuild.1"].fingerprint != before
+
+
+def test_system_link_wins_over_a_later_roots_page(tmp_path):
+    """The system's awk.1 → mawk.1 names `awk`, not a fetched plan9 awk.1plan9 in a later root; a
+    link of an extended section (ts.1ssl → openssl-cmds) never shadows a real page."""
+    system, fetched = tmp_path / "sys" / "man1", tmp_path / "cache" / "man1"
+    system.mkdir(parents=True)
+    fetched.mkdir(parents=True)
+    for directory, name in ((system, "mawk.1"), (system, "openssl-cmds.1ssl"), (fetched, "awk.1plan9"),
+                            (fetched, "ts.1")):  # fmt: skip
+        (directory / name).write_bytes((FIXTURES / "mkbuild.1").read_bytes())
+    os.symlink("mawk.1", system / "awk.1")
+    os.symlink("openssl-cmds.1ssl", system / "ts.1ssl")
+    pages = ManPageSource(manpath=[str(system.parent), str(fetched.parent)], sections=("1",)).pages(fresh=True)
+    by_file = {Path(p.file).name: p for p in pages.values()}
+    assert by_file["mawk.1"].aliases == ["awk"]
+    assert by_file["awk.1plan9"].stem == "awk(1plan9)"
+    assert by_file["openssl-cmds.1ssl"].aliases == [] and by_file["ts.1"].stem == "ts"
 
 
 @settings(max_examples=60, deadline=None)
@@ -388,3 +406,19 @@ def test_installed_ls_find_tar(installed):
     assert form(by_flag(tar)["--directory"]) == ("DIR", False, [" ", "="])
     assert by_flag(tar)["-z"]["flags"] == ["-z", "--gzip", "--gunzip", "--ungzip"]
     assert ls.version.startswith("coreutils ") and tar.version.startswith("tar ")
+
+
+def test_template_spellings_expand_to_the_options_they_stand_for():
+    names = lambda flags: [tuple(f["flags"]) for f in flags]  # noqa: E731
+    gzip_speed = merge_flags([parse_tag("-# --fast --best", "Regulate the speed.")])
+    assert names(gzip_speed) == [("--fast", "--best"), *((f"-{d}",) for d in range(1, 10))]
+    newer = merge_flags([parse_tag(f"-newerXY {ARG_OPEN}reference{ARG_CLOSE}", "Compare times.")])
+    assert ("-newermt",) in names(newer) and all(f["arg"] == "reference" for f in newer)
+    assert ("-newerXY",) not in names(newer) and len(newer) == 20
+    kill = merge_flags([parse_tag("-<signal>, -s <signal>, --signal <signal>", "Send it.")])
+    assert names(kill)[0] == ("-s", "--signal") and kill[0]["arg"] == "signal"
+    assert {("-9",), ("-HUP",), ("-SIGKILL",), ("-15",)} <= set(names(kill))
+    head = merge_flags([parse_tag(f"-n, --lines={ARG_OPEN}NUM{ARG_CLOSE}", "Print NUM lines.")])
+    assert names(head) == [("-n", "--lines"), *((f"-{d}",) for d in range(10))]
+    # `-n` with another long name is not head's line count (`grep -n, --line-number`)
+    assert names(merge_flags([parse_tag("-n, --line-number", "Number lines.")])) == [("-n", "--line-number")]

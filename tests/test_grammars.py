@@ -34,6 +34,9 @@ BASH_ACCEPTS = [
     "find . -type f \\( -name a -o -name b -o -name c -o -name d \\) -mtime +7 -size +1M",  # 20 words
     "awk '" + "{print $1}" * 14 + "' f",  # a long program in single quotes
     "cut -d: -f1 f | sort | uniq -c | sort -rn | head -5 | wc -l",  # six commands in a pipeline
+    "ln -s dir/`ls -rt dir | tail -n1` latest",  # backquotes inside a word
+    "echo `pwd`/`basename \"$0\"` \"a b\"",  # two in one word
+    "kill -9 `cat pid.txt 2>/dev/null`",
 ]
 BASH_REJECTS = [
     "ls |",
@@ -46,6 +49,12 @@ BASH_REJECTS = [
     "a | b | c | d | e | f | g",  # seven
     "echo $'\\n",
     "sudoers='x' ls",  # assignments take environment-style (upper-case) names only
+    # inside backquotes bash would remove these backslashes (`\$`, `\\`, `\``), or the quote ends them
+    "echo `echo \\$HOME`",
+    "echo `echo a\\\\b`",
+    "echo `echo \\`pwd\\``",
+    "echo `echo 'a`b'`",
+    "echo `echo $(pwd)`",  # no `$( )` inside backquotes
 ]
 
 
@@ -192,6 +201,8 @@ def bash_grammar() -> str:
         "tar -czvf out.tar.gz dir",
         "tar --create --file=out.tar dir",
         "grep -e foo -- -x",
+        "ls -l `find . -name '*.c' | xargs grep -l main` | tar -cf x.tar -T -",
+        "grep -e `ls pat` x",
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:
@@ -200,7 +211,8 @@ def test_bash_specialised_accepts_documented_flags(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["ls --no-such-flag", "ls -Z9q", "sort file", "grep -rn TODO . | sort", "xargs rm", "find . -exec rm {}"],
+    ["ls --no-such-flag", "ls -Z9q", "sort file", "grep -rn TODO . | sort", "xargs rm", "find . -exec rm {}",
+     "ls `sort f`", "ls `ls --no-such-flag`", "ls `grep -e\\$x f`"],
 )
 def test_bash_specialised_rejects_undocumented(text: str) -> None:
     assert not accepts(bash_grammar(), text)

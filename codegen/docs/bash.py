@@ -199,19 +199,27 @@ class ManPageSource:
                         continue
                     pages[entry.path] = _ManPage(entry.path, root, stem, suffix)
                     by_real[os.path.realpath(entry.path)] = entry.path
-        real_names = {p.stem for p in pages.values()}
+        rank = {root: k for k, root in enumerate(self.roots)}
+        real_rank: dict[str, int] = {}  # page name → the first root holding a real page of that name
+        for page in pages.values():
+            real_rank.setdefault(page.stem, rank[page.root])
+        link_rank: dict[str, int] = {}  # alias → the root of the link that made it
         for path, stem, suffix, root, target in links:
             owner = by_real.get(str(target))
             if owner is not None:
                 page = pages[owner]
-                # a link named like another real page (cmp.1ssl → openssl-cmds) would shadow it
-                if stem != page.stem and stem not in real_names and stem not in page.aliases:
+                # A link named like a real page (cmp.1ssl → openssl-cmds) would shadow it, unless
+                # it is a plain-section link in an earlier root (the system's awk.1 → mawk.1 over
+                # a fetched awk.1plan9).
+                first = real_rank.get(stem, len(rank)) if suffix in self.sections else -1
+                if stem != page.stem and first > rank[root] and stem not in page.aliases:
                     page.aliases.append(stem)
+                    link_rank.setdefault(stem, rank[root])
             elif target.is_file():
                 pages[path] = _ManPage(str(target), root, stem, suffix)
         seen: set[str] = set()
         for page in pages.values():  # unique record names: NAME(SECTION) for later duplicates
-            if page.stem in seen:
+            if page.stem in seen or link_rank.get(page.stem, len(rank)) < rank[page.root]:
                 page.stem = f"{page.stem}({page.section})"
             seen.add(page.stem)
         return pages

@@ -115,6 +115,9 @@ def parse_spelling(spelling: str) -> tuple[list[str], str | None, bool, str | No
 def parse_tag(tag: str, description: str = "") -> Flag | None:
     """An option-list term → one Flag entry, or None when the term is not an option."""
     tag = tag.strip()
+    signal = _signal_flag(tag, description)
+    if signal is not None:
+        return signal
     if len(tag) > 2 and tag[0] == tag[-1] and tag[0] in "\"'":  # older pod2man quotes code: "-b"
         tag = tag[1:-1]
     if tag.startswith(ARG_OPEN):
@@ -217,12 +220,74 @@ def fill_from_synopsis(flag: Flag, values: dict[str, tuple[str, str]]) -> None:
         flag.update(arg=arg, arg_optional=False, separators=[sep])
 
 
+# Spellings that stand for a family of options, as the pages explain them.
+_SIGNAL_TAG_RE = re.compile(r"-(?:<(?:signal|sig)>|sigspec|signal)", re.I)
+_SIGNALS = ("HUP", "INT", "QUIT", "ILL", "TRAP", "ABRT", "BUS", "FPE", "KILL", "USR1", "SEGV", "USR2", "PIPE",
+            "ALRM", "TERM", "STKFLT", "CHLD", "CONT", "STOP", "TSTP", "TTIN", "TTOU", "URG", "XCPU", "XFSZ",
+            "VTALRM", "PROF", "WINCH", "IO", "PWR", "SYS")  # fmt: skip
+_DIGITS = tuple(f"-{d}" for d in range(10))
+
+
+_SIGNAL_NAMES = (*_DIGITS, *(f"-{n}" for n in range(10, 65)), *(f"-{s}" for s in _SIGNALS),
+                 *(f"-SIG{s}" for s in _SIGNALS))  # fmt: skip
+
+
+def _signal_flag(tag: str, description: str) -> Flag | None:
+    """kill's `-<signal>, -s <signal>`: the signal's number or name (`-9`, `-KILL`, `-SIGKILL`) is a
+    flag of its own; the other spellings of the item are parsed as usual."""
+    head, _, rest = plain(tag).partition(",")
+    if not _SIGNAL_TAG_RE.fullmatch(head.strip()):
+        return None
+    flag = parse_tag(rest, description) if rest.strip() else None
+    signals: Flag = {"flags": list(_SIGNAL_NAMES), "arg": None, "arg_optional": False, "separators": [],
+                     "description": " ".join(description.split())}  # fmt: skip
+    if flag is None:
+        return {**signals, "family": True}
+    return {**flag, "signals": signals}
+
+
+def _family(flag: Flag) -> Flag | None:
+    """The names a template spelling stands for: gzip's `-#` (a digit: `-1` fastest ... `-9` best),
+    find's `-newerXY` (X and Y letters of a time: `-newermt`), and the obsolete `-NUM` form of
+    head's and tail's `-n, --lines NUM` (digits cluster into a number: `-20`)."""
+    names = flag["flags"]
+    if "-#" in names:
+        return {**flag, "flags": list(_DIGITS[1:])}
+    template = next((n for n in names if n.endswith("XY") and n[:-2].islower()), None)
+    if template is not None:
+        stem = template[:-2]
+        return {**flag, "flags": [stem + x + y for x in "aBcm" for y in "aBcmt"]}
+    if "-n" in names and "--lines" in names and flag["arg"]:
+        return {"flags": list(_DIGITS), "arg": None, "arg_optional": False, "separators": [],
+                "description": f"-NUM: the obsolete form of -n NUM. {flag['description']}"}  # fmt: skip
+    return None
+
+
+def expand_families(flags: list[Flag]) -> list[Flag]:
+    """Family spellings → one entry per name they stand for (a `{{[-a|-b]}}` placeholder of a
+    hundred names is nobody's spelling); the family's own item stays unless it only named the
+    template (`-#`, `-newerXY`)."""
+    out: list[Flag] = []
+    for flag in flags:
+        family = flag.pop("signals", None) or _family(flag)
+        if flag.pop("family", False):
+            family, flag = flag, None
+        if flag is not None:
+            kept = [n for n in flag["flags"] if n != "-#" and not n.endswith("XY")]
+            if kept:
+                out.append({**flag, "flags": kept})
+        if family is not None:
+            out += [{**family, "flags": [name]} for name in family["flags"]]
+    return out
+
+
 def merge_flags(flags: list[Flag]) -> list[Flag]:
     """One entry per spelling set: repeated items (find's two `-exec` forms) are merged, and an item
-    that only regroups spellings listed before (`-print, -fprint` in a later section) is dropped."""
+    that only regroups spellings listed before (`-print, -fprint` in a later section) is dropped.
+    Template spellings are expanded first (expand_families)."""
     merged: dict[tuple[str, ...], Flag] = {}
     spelled: set[str] = set()
-    for flag in flags:
+    for flag in expand_families(flags):
         key = tuple(flag["flags"])
         seen = merged.get(key)
         if seen is None:

@@ -10,6 +10,7 @@ same documented commands.
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from codegen.grammar.lark_text import alternatives, literal, regex
 from codegen.schema import BashCommand, BashFlag
@@ -44,6 +45,23 @@ RUNNER_OPERANDS = {"timeout": 1, "chroot": 1, "flock": 1, "taskset": 1}
 # find's actions that embed a command ended by `;` or `+`.
 EXEC_FLAGS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
 MAX_ARGS = 20
+ATTACHED = "ATTACHED_VALUE"  # stands for a flag's attached value (`-n5`, `--lines=5`) in a context
+
+
+@dataclass(frozen=True)
+class _Context:
+    """Names of the word-level rules where a command is written: at the top (and in `$( )`), or
+    between backquotes, whose words avoid what bash would unescape there (grammars/bash.lark)."""
+
+    prefix: str
+    word: str
+    operand: str
+    redirect: str
+    part: str  # an attached flag value: its parts, at most 31
+
+
+_PLAIN = _Context("", "word", "operand", "redirect", "WORD_PART~1..31")
+_BACKQUOTED = _Context("bq_", "BQ_WORD", "BQ_OPERAND", "bq_redirect", "BQ_PART~1..31")
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
 
@@ -95,10 +113,11 @@ class _FlagForms:
                 if not flag.arg_optional:
                     self.before_value.append(literal(name))
             else:
-                self.whole.append(f"{literal(name + sep)} WORD_PART~1..31")
+                self.whole.append(f"{literal(name + sep)} {ATTACHED}")
 
-    def terminals(self, index: int) -> tuple[dict[str, str], list[str]]:
-        """Terminal definitions and the argument alternatives that use them."""
+    def terminals(self, index: int, ctx: _Context) -> tuple[dict[str, str], list[str]]:
+        """Terminal definitions and the argument alternatives that use them, in context `ctx`
+        (a terminal that does not depend on the context keeps one name)."""
         switch = "".join(sorted(set(self.switch_chars)))
         value = "".join(sorted(set(self.value_chars)))
         whole = list(self.whole)
@@ -108,19 +127,22 @@ class _FlagForms:
             whole.append(regex(f"-{cls(switch)}+"))
         if value:
             prefix = f"-{cls(switch)}*" if switch else "-"
-            whole.append(f"{regex(prefix + cls(value))} WORD_PART~1..31")
+            whole.append(f"{regex(prefix + cls(value))} {ATTACHED}")
             before.append(regex(prefix + cls(value)))
         terms: dict[str, str] = {}
         args: list[str] = []
         if whole:
-            terms[f"FLAG_{index}"] = alternatives(whole)
-            args.append(f"FLAG_{index}")
+            body = alternatives(whole)
+            attached = ATTACHED in body
+            name = f"{ctx.prefix.upper() if attached else ''}FLAG_{index}"
+            terms[name] = body.replace(ATTACHED, ctx.part)
+            args.append(name)
         if before:
             terms[f"FLAG_VALUE_{index}"] = alternatives(before)
-            args.append(f'FLAG_VALUE_{index} " " word')
+            args.append(f'FLAG_VALUE_{index} " " {ctx.word}')
         if self.exec_flags:
             terms[f"EXEC_{index}"] = alternatives(literal(f) for f in sorted(set(self.exec_flags)))
-            args.append(f'EXEC_{index} " " command_call " " EXEC_END')
+            args.append(f'EXEC_{index} " " {ctx.prefix}command_call " " EXEC_END')
         return terms, args
 
 
@@ -132,44 +154,56 @@ _LEADING_COMMAND = [
 ]
 
 
+def _call_lines(i: int, cmd: BashCommand, forms: _FlagForms, ctx: _Context) -> tuple[dict[str, str], list[str]]:
+    """Terminals and rules of command `i` written in context `ctx` (`call_i` / `bq_call_i`)."""
+    terms, flag_args = forms.terminals(i, ctx)
+    p = ctx.prefix
+    lines: list[str] = []
+    if cmd.name in COMMAND_RUNNERS:
+        operands = RUNNER_OPERANDS.get(cmd.name, 0)
+        args = [*flag_args, "ASSIGNMENT"] if cmd.name == "env" else flag_args
+        if args:
+            lines.append(f"{p}arg_{i}: {alternatives(args)}")
+        head = f"COMMAND_{i}" + (f' (" " {p}arg_{i})~0..6' if args else "")
+        head += f' " " {ctx.word}' * operands
+        lines.append(f'{p}call_{i}: {head} (" " {p}command_call)?')
+        return terms, lines
+    lines.append(f"{p}arg_{i}: {alternatives([*flag_args, ctx.operand, ctx.redirect])}")
+    body = f'COMMAND_{i} (" " {p}arg_{i})~0..{MAX_ARGS} {p}end_of_options?'
+    if cmd.subcommands:
+        lines.append(f"SUBCOMMAND_{i}: {alternatives(literal(s) for s in cmd.subcommands)}")
+        body += f' | COMMAND_{i} (" " {p}arg_{i})~0..4 " " SUBCOMMAND_{i} (" " {p}arg_{i})~0..{MAX_ARGS}'
+    lines.append(f"{p}call_{i}: {body}")
+    return terms, lines
+
+
 def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) -> tuple[str, list[str]]:
-    """Lark definitions replacing `command_call`, and one summary line per command; with
-    `leading_command`, also `start`, so that the top level holds only documented commands."""
+    """Lark definitions replacing `command_call` and `bq_command_call`, and one summary line per
+    command; with `leading_command`, also `start`, so that the top level holds only documented
+    commands."""
     if not commands:
         return "", []
-    calls: list[str] = []
+    terms: dict[str, str] = {}
     lines: list[str] = []
     summary: list[str] = []
     for i, cmd in enumerate(commands):
         forms = _FlagForms(cmd.flags)
-        terms, flag_args = forms.terminals(i)
-        lines += [f"{name}: {body}" for name, body in terms.items()]
-        lines.append(f"COMMAND_{i}: {alternatives(literal(n) for n in dict.fromkeys(cmd.names))}")
-        runner = cmd.name in COMMAND_RUNNERS
-        if runner:
-            operands = RUNNER_OPERANDS.get(cmd.name, 0)
-            args = [*flag_args, "ASSIGNMENT"] if cmd.name == "env" else flag_args
-            lines.append(f"arg_{i}: {alternatives(args)}" if args else "")
-            head = f"COMMAND_{i}" + (f' (" " arg_{i})~0..6' if args else "")
-            head += ' " " word' * operands
-            lines.append(f'call_{i}: {head} (" " command_call)?')
-        else:
-            lines.append(f"arg_{i}: {alternatives([*flag_args, 'operand', 'redirect'])}")
-            body = f'COMMAND_{i} (" " arg_{i})~0..{MAX_ARGS} end_of_options?'
-            if cmd.subcommands:
-                lines.append(f"SUBCOMMAND_{i}: {alternatives(literal(s) for s in cmd.subcommands)}")
-                body += f' | COMMAND_{i} (" " arg_{i})~0..4 " " SUBCOMMAND_{i} (" " arg_{i})~0..{MAX_ARGS}'
-            lines.append(f"call_{i}: {body}")
-        calls.append(f"call_{i}")
+        terms[f"COMMAND_{i}"] = alternatives(literal(n) for n in dict.fromkeys(cmd.names))
+        for ctx in (_PLAIN, _BACKQUOTED):
+            ctx_terms, ctx_lines = _call_lines(i, cmd, forms, ctx)
+            terms.update(ctx_terms)
+            lines += [line for line in ctx_lines if line not in lines]  # SUBCOMMAND_i once
         n_flags = sum(len(f.names) for f in cmd.flags)
         extra = f", sub-commands: {' '.join(cmd.subcommands[:8])}" if cmd.subcommands else ""
         summary.append(f"{cmd.name}: {n_flags} documented flag names{extra}")
     head = [
-        f"command_call: {alternatives(calls)}",
+        f"command_call: {alternatives(f'call_{i}' for i in range(len(commands)))}",
+        f"bq_command_call: {alternatives(f'bq_call_{i}' for i in range(len(commands)))}",
         "operand: OPERAND | substitution_word",
         'end_of_options: " " "--" (" " WORD)~1..4',
+        'bq_end_of_options: " " "--" (" " BQ_WORD)~1..4',
         'EXEC_END: "\\\\;" | "\';\'" | "+"',
     ]
     if leading_command:
         head += _LEADING_COMMAND
-    return "\n".join(head + [line for line in lines if line]) + "\n", summary
+    return "\n".join(head + [f"{name}: {body}" for name, body in terms.items()] + lines) + "\n", summary
