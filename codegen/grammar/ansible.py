@@ -17,17 +17,24 @@ from codegen.schema import AnsibleModule, AnsibleOption
 
 TRACKED_BITS = 62  # bit 63 marks "a key was written" for list items of mappings
 MAX_KEYWORDS = 6  # task keywords on one task
-MAX_KEYS = 10  # keys per mapping: real tasks stay well below, and a generator must reach an end
-MAX_SUBOPTION_DEPTH = 2
-MAX_LIST_ITEMS = 16
+# Caps so a generator reaches an end; set from the module EXAMPLES (a few set 30+ options at once,
+# network resource modules nest their `config` four or five levels deep).
+MAX_KEYS = 40  # optional keys per mapping
+MAX_SUBOPTION_DEPTH = 5
+MAX_GENERIC_DEPTH = 3  # nesting of free-form (`raw`, undocumented `dict`) values
+MAX_LIST_ITEMS = 32
 
 _STRING_TERMINALS = "plain | DQ_STRING | SQ_STRING | INT | FLOAT"  # Ansible turns numbers into strings
+# What Ansible's argument-spec validation converts to each type (module_utils/common/validation.py):
+# a template is only known when the play runs; `check_type_int` reads "8080", `check_type_bool`
+# reads "yes", 1 and 0.
 _SCALAR_TERMINALS = {
-    "bool": "BOOL",
-    "int": "INT | JINJA",
-    "float": "FLOAT | INT | JINJA",
+    "bool": "BOOL | QUOTED_BOOL | BIT | JINJA",
+    "int": "INT | QUOTED_INT | JINJA",
+    "float": "FLOAT | INT | QUOTED_INT | QUOTED_FLOAT | JINJA",
 }
 _STRING = "plain | DQ_STRING | SQ_STRING"
+_ANY_KEY = '(ANY_KEY | DQ_STRING ":" | SQ_STRING ":")'
 _MIXED = re.compile(
     r"[A-Za-z_/][A-Za-z]*[0-9_/.~+=,()@%$ -]([A-Za-z0-9_/.~+=,()@%$ -]*[A-Za-z0-9_/.~+=,()@%$-])?"
 )
@@ -79,6 +86,7 @@ class _Builder:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.counter = 0
+        self.generic_rules: dict[tuple[int, int], str] = {}
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -92,24 +100,63 @@ class _Builder:
         return _SCALAR_TERMINALS.get(type_, _STRING_TERMINALS)
 
     def value(self, option: AnsibleOption, indent: int, depth: int) -> str:
-        """Grammar for what follows `key:` of one option."""
-        pad = "\n" + " " * (indent + 2)
+        """Grammar for what follows `key:` of one option whose key sits at `indent`."""
         if option.type == "list":
-            elements = option.elements or "str"
-            if elements == "dict" and option.suboptions and depth < MAX_SUBOPTION_DEPTH:
-                item = self.mapping(option.suboptions, indent + 4, depth + 1, list_item=True)
-                return f'({item})~1..{MAX_LIST_ITEMS} | " " JINJA'
-            elem = self.scalar(option, elements)
-            # a bare scalar is a one-item list (Ansible splits strings on commas)
-            return f'({literal(pad + "- ")} ({elem}))~1..{MAX_LIST_ITEMS} | " " ({elem})'
+            return self.list_value(option, indent, depth)
         if option.type == "dict":
-            if option.suboptions and depth < MAX_SUBOPTION_DEPTH:
+            if not option.suboptions:  # any keys, any values
+                return f'{self.generic_mapping(indent + 2, 1)} | " {{}}" | " " JINJA'
+            if depth < MAX_SUBOPTION_DEPTH:
                 return f'{self.mapping(option.suboptions, indent + 2, depth + 1)} | " " JINJA'
-            key = literal(pad)
-            items = literal(pad + "  - ")
-            # a dict without documented suboptions: any keys, scalar or list values
-            return f'({key} (KEY | DQ_STRING) ":" (" " scalar | ({items} scalar)~1..{MAX_LIST_ITEMS}))~1..{MAX_LIST_ITEMS} | " " JINJA'
+            return '" " JINJA'  # deeper than the cap: only a template keeps the suboptions valid
+        if option.type == "raw" and not option.choices:
+            return self.generic_value(indent, 0)
         return f'" " ({self.scalar(option, option.type)})'
+
+    def list_value(self, option: AnsibleOption, indent: int, depth: int) -> str:
+        pad = "\n" + " " * (indent + 2)
+        elements = option.elements or "str"
+        if elements == "dict":
+            if not option.suboptions:
+                item = f"{literal(pad + '- ')} {self.generic_item(indent + 4, 1)}"
+            elif depth < MAX_SUBOPTION_DEPTH:  # the item's first key carries the `- `
+                item = self.mapping(option.suboptions, indent + 4, depth + 1, list_item=True)
+            else:
+                return '" " JINJA | " []"'
+            return f'({item})~1..{MAX_LIST_ITEMS} | " " JINJA | " []"'
+        elem = self.scalar(option, elements)
+        # a bare scalar is a one-item list (Ansible splits strings on commas)
+        return f'({literal(pad + "- ")} ({elem}))~1..{MAX_LIST_ITEMS} | " " ({elem}) | " []"'
+
+    def generic_value(self, indent: int, level: int) -> str:
+        """A free-form value after `key:` (key at `indent`): a scalar, or, `level` levels down from
+        the option, a block list or a mapping of any keys."""
+        key = (indent, level)
+        if key not in self.generic_rules:
+            name = self.generic_rules[key] = f"any_{indent}_{level}"
+            forms = ['" " scalar']
+            if level < MAX_GENERIC_DEPTH:
+                pad = literal("\n" + " " * (indent + 2) + "- ")
+                item = f"scalar | {self.generic_item(indent + 4, level + 1)}"
+                forms += [
+                    '" []"',
+                    '" {}"',
+                    self.generic_mapping(indent + 2, level + 1),
+                    f"({pad} ({item}))~1..{MAX_LIST_ITEMS}",
+                ]
+            self.lines.append(f"{name}: {alternatives(forms)}")
+        return self.generic_rules[key]
+
+    def generic_mapping(self, indent: int, level: int) -> str:
+        """Block mapping of any keys at `indent`, values free-form."""
+        pad = literal("\n" + " " * indent)
+        return f"({pad} {_ANY_KEY} {self.generic_value(indent, level)})~1..{MAX_KEYS}"
+
+    def generic_item(self, indent: int, level: int) -> str:
+        """A mapping of any keys as a list item: its first key follows `- `, the others sit at `indent`."""
+        value = self.generic_value(indent, level)
+        pad = literal("\n" + " " * indent)
+        return f"{_ANY_KEY} {value} ({pad} {_ANY_KEY} {value})~0..{MAX_KEYS - 1}"
 
     def mapping(
         self, options: tuple[AnsibleOption, ...], indent: int, depth: int, list_item: bool = False
