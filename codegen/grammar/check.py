@@ -118,7 +118,11 @@ def _check_mapping(args: dict, options: tuple[AnsibleOption, ...], where: str) -
 def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
     if isinstance(value, str) and _JINJA.match(value):
         return []  # a template: its value is only known when the play runs
+    if value is None and option.nullable:
+        return []  # Ansible reads it as the option left out
     if option.type == "list":
+        if isinstance(value, dict) or value is None:  # `check_type_list` takes scalars, not these
+            return [f"{where}: {value!r} is not a list"]
         items = value if isinstance(value, list) else [value]
         elem = AnsibleOption(
             option.name, option.elements or "str", choices=option.choices, suboptions=option.suboptions
