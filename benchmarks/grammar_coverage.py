@@ -331,7 +331,10 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return "other (string over 200 characters, over 10 keys or 16 list items, nested layout)"
+    return (
+        "other (string over 400 characters, over 24 keys or 16 list items, nesting over 5 levels, "
+        "keys out of order past 62 options)"
+    )
 
 
 # ---------------------------------------------------------------- fortran

@@ -213,8 +213,8 @@ def test_ansible_specialised_rejects(text: str) -> None:
         "- name: x\n  ansible.builtin.command: ls\n  loop:\n    - name: web\n      ports:\n        - 80\n"
         '    - name: db\n  when:\n    - a is defined\n    - b\n  register: "_out"',
         "- name: x\n  ansible.builtin.command: ls\n  vars:\n    users:\n      - alice\n    opts:\n      a: 1",
-        # a 40-letter word and a 500-character string
-        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    deb: "' + "b " * 250 + '"',
+        # a 40-letter word and a 300-character string
+        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    deb: "' + "b " * 150 + '"',
     ],
 )
 def test_ansible_specialised_accepts_what_ansible_accepts(text: str) -> None:

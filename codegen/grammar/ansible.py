@@ -18,12 +18,12 @@ from codegen.schema import AnsibleModule, AnsibleOption
 
 TRACKED_BITS = 62  # bit 63 marks "a key was written" for list items of mappings
 MAX_KEYWORDS = 6  # task keywords on one task
-# Caps so a generator reaches an end; set from the module EXAMPLES (a few set 30+ options at once,
+# Caps so a generator reaches an end; set from the module EXAMPLES (some set 20+ options at once,
 # network resource modules nest their `config` four or five levels deep).
-MAX_KEYS = 40  # optional keys per mapping
+MAX_KEYS = 24  # optional keys per mapping
 MAX_SUBOPTION_DEPTH = 5
 MAX_GENERIC_DEPTH = 3  # nesting of free-form (`raw`, undocumented `dict`) values
-MAX_LIST_ITEMS = 32
+MAX_LIST_ITEMS = 16
 
 _STRING_TERMINALS = "plain | DQ_STRING | SQ_STRING | INT | FLOAT"  # Ansible turns numbers into strings
 # What Ansible's argument-spec validation converts to each type (module_utils/common/validation.py):
