@@ -42,6 +42,7 @@ from codegen.grammar.lint import accepts  # noqa: E402
 from codegen.paths import home  # noqa: E402
 from codegen.schema import schema_of  # noqa: E402
 
+_BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")  # keys YAML takes bare, as the grammar writes them
 DATA = ROOT.parent / "shared" / "data" / "bash"
 RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
 
@@ -252,12 +253,7 @@ def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
             continue
         if key not in TASK_KEYWORDS:
             return None, f"task keyword `{key}` outside the grammar"
-        if isinstance(value, dict):
-            out.append(f"  {key}:" + _mapping(value, 4))
-        elif isinstance(value, list):
-            out.append(f"  {key}:" + "".join(f"\n    - {_scalar(v)}" for v in value))
-        else:
-            out.append(f"  {key}: {_scalar(value)}")
+        out.append(f"  {key}:" + _value(value, 2))
     return "\n".join(out), ""
 
 
@@ -272,35 +268,35 @@ def _scalar(value) -> str:
     return text if is_plain(text) else json.dumps(text, ensure_ascii=False)
 
 
+def _key(key) -> str:
+    """A mapping key: bare when the grammar's keys take it, else double-quoted (same YAML key)."""
+    text = str(key)
+    return text if _BARE_KEY.fullmatch(text) else json.dumps(text, ensure_ascii=False)
+
+
 def _mapping(value: dict, indent: int) -> str:
     pad = "\n" + " " * indent
-    out = ""
-    for key, item in value.items():
-        if isinstance(item, dict):
-            out += f"{pad}{key}:" + _mapping(item, indent + 2)
-        elif isinstance(item, list):
-            for i, elem in enumerate(item):
-                if i == 0:
-                    out += f"{pad}{key}:"
-                if isinstance(elem, dict) and elem:
-                    first, *rest = list(elem.items())
-                    out += f"{pad}  - {first[0]}:" + _value(first[1], indent + 4)
-                    for k, v in rest:
-                        out += f"{pad}    {k}:" + _value(v, indent + 4)
-                else:
-                    out += f"{pad}  - {_scalar(elem)}"
-            if not item:
-                out += f"{pad}{key}: []"
-        else:
-            out += f"{pad}{key}: {_scalar(item)}"
-    return out
+    return "".join(f"{pad}{_key(key)}:" + _value(item, indent) for key, item in value.items())
 
 
 def _value(item, indent: int) -> str:
+    """What follows `key:` for a key at `indent`, in the grammar's block layout, at any depth."""
     if isinstance(item, dict):
-        return _mapping(item, indent + 2)
+        return _mapping(item, indent + 2) if item else " {}"
     if isinstance(item, list):
-        return "".join(f"\n{' ' * (indent + 2)}- {_scalar(v)}" for v in item)
+        if not item:
+            return " []"
+        pad = "\n" + " " * (indent + 2) + "- "
+        out = ""
+        for elem in item:
+            if isinstance(elem, dict) and elem:
+                # the first key follows `- `, the others line up with it
+                out += pad + _mapping(elem, indent + 4).removeprefix("\n" + " " * (indent + 4))
+            else:
+                out += pad + _scalar(elem)
+        return out
+    if item is None:  # `key:` and nothing: YAML's null
+        return ""
     return " " + _scalar(item)
 
 
@@ -374,7 +370,10 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return "other (string over 200 characters, over 10 keys or 16 list items, nested layout)"
+    return (
+        "other (string over 400 characters, over 24 keys or 16 list items, nesting over 5 levels, "
+        "keys out of order past 62 options)"
+    )
 
 
 # ---------------------------------------------------------------- fortran

@@ -6,6 +6,7 @@ left a key out, or wrote an unexpected type, yields a smaller schema, never an e
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,6 +24,9 @@ class AnsibleOption:
     choices: tuple[Any, ...] = ()
     elements: str = ""  # element type of a list
     suboptions: tuple[AnsibleOption, ...] = ()
+    # Ansible skips an option given as null when it is optional and has no default (its
+    # `_validate_argument_types`), so `config:` with nothing after it is the option left out
+    nullable: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -110,6 +114,21 @@ def _strs(value: Any) -> tuple[str, ...]:
     return ()
 
 
+# "If not set, the value of the VMWARE_HOST environment variable is used": Ansible applies an option's
+# environment fallback before it checks required options, so a task may leave such an option out.
+_ENV_FALLBACK = re.compile(
+    r"\b(?:if not|instead|also|omit|fall ?back)\b.*\b(?:env|environment)\s+var"
+    r"|\b(?:env|environment)\s+var\w*\s+\W?[A-Z][A-Z0-9_]{2,}\W?\s+(?:is|will be)\s+used"
+    r"|\b(?:from|by|in) the\s+(?:env|environment)\s+var"
+    r"|\b(?:env|environment)\s+var.*\b(?:if not|instead)\b",
+    re.I | re.S,
+)
+
+
+def _has_env_fallback(spec: dict) -> bool:
+    return bool(_ENV_FALLBACK.search(str(spec.get("description") or "")))
+
+
 def _ansible_option(name: str, spec: Any) -> AnsibleOption:
     spec = spec if isinstance(spec, dict) else {}
     type_ = spec.get("type") or "str"
@@ -122,11 +141,12 @@ def _ansible_option(name: str, spec: Any) -> AnsibleOption:
     return AnsibleOption(
         name=name,
         type=type_,
-        required=bool(spec.get("required", False)),
+        required=bool(spec.get("required", False)) and not _has_env_fallback(spec),
         aliases=_strs(spec.get("aliases")),
         choices=tuple(c for c in choices if isinstance(c, str | int | float | bool)) if choices else (),
         elements=str(spec.get("elements") or ""),
         suboptions=tuple(_ansible_option(n, s) for n, s in subs.items()),
+        nullable=not spec.get("required") and spec.get("default") is None,
     )
 
 

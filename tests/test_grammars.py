@@ -10,10 +10,13 @@ import string
 import pytest
 import yaml
 
+from codegen.docs.record import DocRecord
 from codegen.grammar import GrammarError, build_grammar
 from codegen.grammar.ansible import task_name_scalar
 from codegen.grammar.base import base_grammar
+from codegen.grammar.check import check_ansible
 from codegen.grammar.lint import accepts, lint, matcher_for, walk
+from codegen.schema import schema_of
 from tests.grammar_fixtures import pick
 
 BASH_ACCEPTS = [
@@ -258,6 +261,75 @@ def test_ansible_specialised_accepts_documented_options() -> None:
 )
 def test_ansible_specialised_rejects(text: str) -> None:
     assert not accepts(ansible_grammar(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        # values Ansible's argument-spec validation converts: a template, a quoted number or boolean
+        '- name: x\n  uri:\n    url: a\n    timeout: "30"\n    validate_certs: "{{ verify }}"',
+        "- name: x\n  uri:\n    url: a\n    return_content: True\n    force: 'yes'\n    use_proxy: 0",
+        # a dict without suboptions and a raw value take any keys, nested
+        "- name: x\n  uri:\n    url: a\n    headers:\n      Content-Type: application/json\n"
+        '    body:\n      items:\n        - id: 1\n          tags:\n            - a\n      "a key": {}',
+        # an optional list without default left empty is the option left out; an empty list
+        "- name: x\n  ansible.builtin.apt:\n    name:\n    state: present",
+        "- name: x\n  uri:\n    url: a\n    status_code: []",
+        # task keywords in block form
+        "- name: x\n  ansible.builtin.command: ls\n  loop:\n    - name: web\n      ports:\n        - 80\n"
+        '    - name: db\n  when:\n    - a is defined\n    - b\n  register: "_out"',
+        "- name: x\n  ansible.builtin.command: ls\n  vars:\n    users:\n      - alice\n    opts:\n      a: 1",
+        # a 40-letter word and a 300-character string
+        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    deb: "' + "b " * 150 + '"',
+    ],
+)
+def test_ansible_specialised_accepts_what_ansible_accepts(text: str) -> None:
+    assert accepts(ansible_grammar(), text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "- name: x\n  uri:\n    url: a\n    timeout: soon",  # no int
+        '- name: x\n  uri:\n    url: a\n    force: "2"',  # no boolean Ansible knows
+        "- name: x\n  uri:\n    url: a\n    headers:",  # null where the option has a default
+        "- name: x\n  uri:\n    url: a\n    status_code:\n      a: 1",  # a mapping for a list
+    ],
+)
+def test_ansible_specialised_rejects_what_ansible_refuses(text: str) -> None:
+    assert not accepts(ansible_grammar(), text)
+
+
+def test_ansible_check_takes_the_values_ansible_converts() -> None:
+    modules = [schema_of(r) for r in pick("ansible", "ansible.builtin.uri", "ansible.builtin.apt")]
+    ok = "- name: x\n  uri:\n    url: a\n    timeout: '30'\n    force: 'On'\n    use_proxy: 1\n"
+    assert check_ansible(ok, modules) == []
+    assert check_ansible("- name: x\n  ansible.builtin.apt:\n    name:\n", modules) == []
+    assert check_ansible("- name: x\n  uri:\n    url: a\n    timeout: 1.5\n", modules)
+    assert check_ansible("- name: x\n  uri:\n    url: a\n    force: maybe\n", modules)
+    assert check_ansible("- name: x\n  uri:\n    url: a\n    headers:\n", modules)  # has a default
+    assert check_ansible("- name: x\n  uri:\n    url: a\n    status_code:\n      a: 1\n", modules)
+
+
+@pytest.mark.parametrize(
+    ("description", "required"),
+    [
+        ("The API token. If not set, the value of the HCLOUD_TOKEN environment variable is used.", False),
+        ("vCenter host. You may omit this option by setting the environment variable VMWARE_HOST.", False),
+        ("Environment variables to set for the container.", True),
+    ],
+)
+def test_a_required_option_with_an_environment_fallback_may_be_left_out(
+    description: str, required: bool
+) -> None:
+    record = DocRecord(
+        dsl="ansible",
+        name="acme.cloud.server",
+        summary="",
+        text="",
+        schema={"options": {"token": {"type": "str", "required": True, "description": description}}},
+    )
+    assert schema_of(record).options[0].required is required
 
 
 @pytest.mark.parametrize(

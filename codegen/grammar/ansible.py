@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 
 from codegen.grammar.lark_text import alternatives, literal, split_definitions
 from codegen.schema import AnsibleModule, AnsibleOption
 
 TRACKED_BITS = 62  # bit 63 marks "a key was written" for list items of mappings
 MAX_KEYWORDS = 6  # task keywords on one task
-MAX_KEYS = 10  # keys per mapping: real tasks stay well below, and a generator must reach an end
-MAX_SUBOPTION_DEPTH = 2
+# Caps so a generator reaches an end; set from the module EXAMPLES (some set 20+ options at once,
+# network resource modules nest their `config` four or five levels deep).
+MAX_KEYS = 24  # optional keys per mapping
+MAX_SUBOPTION_DEPTH = 5
+MAX_GENERIC_DEPTH = 3  # nesting of free-form (`raw`, undocumented `dict`) values
 MAX_LIST_ITEMS = 16
 
 _STRING_TERMINALS = "plain | DQ_STRING | SQ_STRING | INT | FLOAT"  # Ansible turns numbers into strings
+# What Ansible's argument-spec validation converts to each type (module_utils/common/validation.py):
+# a template is only known when the play runs; `check_type_int` reads "8080", `check_type_bool`
+# reads "yes", 1 and 0.
 _SCALAR_TERMINALS = {
-    "bool": "BOOL",
-    "int": "INT | JINJA",
-    "float": "FLOAT | INT | JINJA",
+    "bool": "BOOL | QUOTED_BOOL | BIT | JINJA",
+    "int": "INT | QUOTED_INT | JINJA",
+    "float": "FLOAT | INT | QUOTED_INT | QUOTED_FLOAT | JINJA",
 }
 _STRING = "plain | DQ_STRING | SQ_STRING"
+_ANY_KEY = '(ANY_KEY | DQ_STRING ":" | SQ_STRING ":")'
 _MIXED = re.compile(
     r"[A-Za-z_/][A-Za-z]*[0-9_/.~+=,()@%$ -]([A-Za-z0-9_/.~+=,()@%$ -]*[A-Za-z0-9_/.~+=,()@%$-])?"
 )
+_NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,9})?")  # YAML reads it back as the same number
 _YAML_SPECIAL = frozenset(
     [
         "yes",
@@ -75,10 +84,29 @@ def is_plain(text: str) -> bool:
     return bool(_MIXED.fullmatch(text))
 
 
+def _choice_forms(choice: object, type_: str) -> list[str]:
+    """How a documented choice may be written: Ansible converts before it compares, so a `str`
+    option takes the choice "3" as a bare 3, and an `int` option the choice 3 as "3"."""
+    forms = [yaml_scalar(choice)]
+    if type_ in ("str", "path") and isinstance(choice, str) and _reads_back_as_number(choice):
+        forms.append(choice)
+    if type_ in ("int", "float") and isinstance(choice, int | float) and not isinstance(choice, bool):
+        forms.append(json.dumps(str(choice)))
+    return forms
+
+
+def _reads_back_as_number(text: str) -> bool:
+    """Is `text`, written bare, a YAML number whose str() is `text` again ("3", "2.5"; not "1.10")?"""
+    if not _NUMBER.fullmatch(text):
+        return False
+    return str(float(text) if "." in text else int(text)) == text
+
+
 class _Builder:
     def __init__(self) -> None:
         self.lines: list[str] = []
         self.counter = 0
+        self.generic_rules: set[str] = set()
 
     def fresh(self, prefix: str) -> str:
         self.counter += 1
@@ -87,29 +115,86 @@ class _Builder:
     def scalar(self, option: AnsibleOption, type_: str) -> str:
         """Alternatives for one scalar value (without the leading space)."""
         if option.choices:
-            choices = dict.fromkeys(yaml_scalar(c) for c in option.choices)
+            choices = dict.fromkeys(form for c in option.choices for form in _choice_forms(c, type_))
             return alternatives([*(literal(c) for c in choices), "JINJA"])
         return _SCALAR_TERMINALS.get(type_, _STRING_TERMINALS)
 
     def value(self, option: AnsibleOption, indent: int, depth: int) -> str:
-        """Grammar for what follows `key:` of one option."""
-        pad = "\n" + " " * (indent + 2)
+        """Grammar for what follows `key:` of one option whose key sits at `indent`."""
+        if option.type in ("list", "dict") and option.nullable:  # `config:` and nothing: left out
+            return f'{self.value(replace(option, nullable=False), indent, depth)} | ""'
         if option.type == "list":
-            elements = option.elements or "str"
-            if elements == "dict" and option.suboptions and depth < MAX_SUBOPTION_DEPTH:
-                item = self.mapping(option.suboptions, indent + 4, depth + 1, list_item=True)
-                return f'({item})~1..{MAX_LIST_ITEMS} | " " JINJA'
-            elem = self.scalar(option, elements)
-            # a bare scalar is a one-item list (Ansible splits strings on commas)
-            return f'({literal(pad + "- ")} ({elem}))~1..{MAX_LIST_ITEMS} | " " ({elem})'
+            return self.list_value(option, indent, depth)
         if option.type == "dict":
-            if option.suboptions and depth < MAX_SUBOPTION_DEPTH:
-                return f'{self.mapping(option.suboptions, indent + 2, depth + 1)} | " " JINJA'
-            key = literal(pad)
-            items = literal(pad + "  - ")
-            # a dict without documented suboptions: any keys, scalar or list values
-            return f'({key} (KEY | DQ_STRING) ":" (" " scalar | ({items} scalar)~1..{MAX_LIST_ITEMS}))~1..{MAX_LIST_ITEMS} | " " JINJA'
+            if not option.suboptions:  # any keys, any values
+                return f'{self.generic_mapping(indent + 2, 1)} | " {{}}" | " " JINJA'
+            if depth < MAX_SUBOPTION_DEPTH:
+                empty = ' | " {}"' if not any(o.required for o in option.suboptions) else ""
+                return f'{self.mapping(option.suboptions, indent + 2, depth + 1)} | " " JINJA{empty}'
+            return '" " JINJA'  # deeper than the cap: only a template keeps the suboptions valid
+        if option.type == "raw" and not option.choices:
+            return self.generic_value(indent, 0)
         return f'" " ({self.scalar(option, option.type)})'
+
+    def list_value(self, option: AnsibleOption, indent: int, depth: int) -> str:
+        pad = "\n" + " " * (indent + 2)
+        elements = option.elements or "str"
+        if elements == "dict":
+            if not option.suboptions:
+                item = f"{literal(pad + '- ')} {self.generic_item(indent + 4, 1)}"
+            elif depth < MAX_SUBOPTION_DEPTH:  # the item's first key carries the `- `
+                item = self.mapping(option.suboptions, indent + 4, depth + 1, list_item=True)
+            else:
+                return '" " JINJA | " []"'
+            return f'({item})~1..{MAX_LIST_ITEMS} | " " JINJA | " []"'
+        if elements == "raw" and not option.choices:  # items of any shape
+            item = f"scalar | {self.generic_item(indent + 4, 1)}"
+            return f'({literal(pad + "- ")} ({item}))~1..{MAX_LIST_ITEMS} | " " scalar | " []"'
+        elem = self.scalar(option, elements)
+        # a bare scalar is a one-item list (Ansible splits strings on commas)
+        return f'({literal(pad + "- ")} ({elem}))~1..{MAX_LIST_ITEMS} | " " ({elem}) | " []"'
+
+    def rule(self, name: str, body: str) -> str:
+        """A named rule, written once (the generic rules are shared by every option at an indent).
+        Named, not inline: lark expands `x~m..n` into copies, and copies of copies blow up."""
+        if name not in self.generic_rules:
+            self.generic_rules.add(name)
+            self.lines.append(f"{name}: {body}")
+        return name
+
+    def generic_value(self, indent: int, level: int) -> str:
+        """A free-form value after `key:` (key at `indent`): a scalar, or, `level` levels down from
+        the option, a block list or a mapping of any keys."""
+        if level >= MAX_GENERIC_DEPTH:
+            return self.rule(f"any_{indent}_{level}", '" " scalar')
+        pad = literal("\n" + " " * (indent + 2) + "- ")
+        entry = self.rule(
+            f"any_li_{indent}_{level}", f"{pad} (scalar | {self.generic_item(indent + 4, level + 1)})"
+        )
+        forms = [
+            '" " scalar',
+            '" []"',
+            '" {}"',
+            self.generic_mapping(indent + 2, level + 1),
+            f"{entry}~1..{MAX_LIST_ITEMS}",
+        ]
+        return self.rule(f"any_{indent}_{level}", alternatives(forms))
+
+    def generic_entry(self, indent: int, level: int) -> str:
+        """One `key: value` of a mapping of any keys at `indent`."""
+        pad = literal("\n" + " " * indent)
+        return self.rule(f"any_kv_{indent}_{level}", f"{pad} {_ANY_KEY} {self.generic_value(indent, level)}")
+
+    def generic_mapping(self, indent: int, level: int) -> str:
+        """Block mapping of any keys at `indent`, values free-form."""
+        return f"{self.generic_entry(indent, level)}~1..{MAX_KEYS}"
+
+    def generic_item(self, indent: int, level: int) -> str:
+        """A mapping of any keys as a list item: its first key follows `- `, the others sit at `indent`."""
+        first = f"{_ANY_KEY} {self.generic_value(indent, level)}"
+        return self.rule(
+            f"any_item_{indent}_{level}", f"{first} {self.generic_entry(indent, level)}~0..{MAX_KEYS - 1}"
+        )
 
     def mapping(
         self, options: tuple[AnsibleOption, ...], indent: int, depth: int, list_item: bool = False

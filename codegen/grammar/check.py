@@ -7,6 +7,7 @@ its claims. Each returns a list of problems; empty means the text conforms.
 
 from __future__ import annotations
 
+import decimal
 import functools
 import re
 from typing import Any
@@ -117,7 +118,11 @@ def _check_mapping(args: dict, options: tuple[AnsibleOption, ...], where: str) -
 def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
     if isinstance(value, str) and _JINJA.match(value):
         return []  # a template: its value is only known when the play runs
+    if value is None and option.nullable:
+        return []  # Ansible reads it as the option left out
     if option.type == "list":
+        if isinstance(value, dict) or value is None:  # `check_type_list` takes scalars, not these
+            return [f"{where}: {value!r} is not a list"]
         items = value if isinstance(value, list) else [value]
         elem = AnsibleOption(
             option.name, option.elements or "str", choices=option.choices, suboptions=option.suboptions
@@ -141,14 +146,56 @@ def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
         allowed = {str(c).lower() if isinstance(c, bool) else str(c) for c in option.choices}
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         return [] if shown in allowed else [f"{where}: {value!r} is not one of {sorted(allowed)}"]
-    expected = {"bool": (bool,), "int": (int,), "float": (float, int)}.get(option.type)
-    if expected and (not isinstance(value, expected) or (option.type != "bool" and isinstance(value, bool))):
+    converts = _CONVERTS.get(option.type)
+    if converts is not None and not converts(value):
         return [f"{where}: {value!r} is not {option.type}"]
     if option.type in ("str", "path") and (
         isinstance(value, bool) or not isinstance(value, str | int | float)
     ):
         return [f"{where}: {value!r} is not a string (or a number Ansible turns into one)"]
     return []
+
+
+# Ansible's argument-spec validation converts before it checks (check_type_* in
+# module_utils/common/validation.py); these are the values each conversion takes.
+_BOOLEAN_WORDS = frozenset({"y", "yes", "on", "1", "true", "t", "n", "no", "off", "0", "false", "f"})
+
+
+def _is_bool(value: Any) -> bool:
+    if isinstance(value, bool):
+        return True
+    if isinstance(value, str):
+        return value.lower().strip() in _BOOLEAN_WORDS
+    return isinstance(value, int | float) and value in (0, 1)
+
+
+def _is_int(value: Any) -> bool:
+    if isinstance(value, int):  # a bool too: Python's bool is an int, and Ansible takes it
+        return True
+    if isinstance(value, float):
+        return value.is_integer()
+    if isinstance(value, str):
+        try:
+            number = decimal.Decimal(value)
+            return number == int(number)
+        except (decimal.DecimalException, ValueError, OverflowError):
+            return False
+    return False
+
+
+def _is_float(value: Any) -> bool:
+    if isinstance(value, int | float):
+        return True
+    if isinstance(value, str):
+        try:
+            float(value)
+            return True
+        except ValueError:
+            return False
+    return False
+
+
+_CONVERTS = {"bool": _is_bool, "int": _is_int, "float": _is_float}
 
 
 # ---- Bash

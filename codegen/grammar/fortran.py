@@ -289,7 +289,9 @@ def fortran_rules(
             loops.append(f'"do {v.name} = " iexpr::_ ", " iexpr::_ "\\n" {body} "end do" %if bit_set({bit})')
     if b.rule("do_loop", loops):
         compound.append("do_loop::_")
-        if any(r.kind == "openmp_directive" and _directive(r.name) in ("parallel do", "do") for r in routines):
+        if any(
+            r.kind == "openmp_directive" and _directive(r.name) in ("parallel do", "do") for r in routines
+        ):
             compound.append('"!$omp parallel do\\n" do_loop::_ "\\n!$omp end parallel do"')
     b.rule("stmt", compound)
 
