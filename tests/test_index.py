@@ -5,6 +5,7 @@ from pathlib import Path
 
 import pytest
 
+from codegen.docs import index as index_module
 from codegen.docs.index import DocIndex, build_index, merge_records, open_index
 from codegen.docs.record import DocRecord, Example
 from codegen.errors import IndexUnavailable
@@ -50,6 +51,20 @@ def test_force_rebuild_reparses_everything(tmp_path: Path, records_file: Path) -
     again = JsonlRecordSource(records_file)
     build_index([again], root, workers=1, reuse=False)
     assert again.loads == 12
+
+
+def test_units_of_older_parsers_are_parsed_again(
+    tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "index"
+    build_index([JsonlRecordSource(records_file)], root, workers=1)
+    monkeypatch.setattr(index_module, "PARSERS", index_module.PARSERS + 1)
+    again = JsonlRecordSource(records_file)
+    build_index([again], root, workers=1)
+    assert again.loads == 12
+    reused = JsonlRecordSource(records_file)
+    build_index([reused], root, workers=1)
+    assert reused.loads == 0
 
 
 def test_parallel_build_matches_serial(tmp_path: Path, records_file: Path) -> None:

@@ -43,6 +43,9 @@ from codegen.paths import home
 from codegen.splits import held_out
 
 FORMAT = 3
+# Bump when a documentation parser's output changes (flag extraction, man page names): the index stamp
+# changes, so the index rebuilds, and no unit parsed by the older parsers is reused.
+PARSERS = 2
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
@@ -89,6 +92,11 @@ def _load_unit(source: Source, unit: Unit) -> tuple[str, str, list[dict[str, Any
 
 def _read_unit_cache(build: Path | None) -> dict[tuple[str, str], tuple[str, list[dict[str, Any]]]]:
     if build is None or not (build / "units.jsonl.gz").exists():
+        return {}
+    try:
+        if json.loads((build / "manifest.json").read_text()).get("parsers", 1) != PARSERS:
+            return {}
+    except (OSError, ValueError):
         return {}
     cache: dict[tuple[str, str], tuple[str, list[dict[str, Any]]]] = {}
     try:
@@ -215,6 +223,7 @@ def build_index(
         counts = {dsl: sum(1 for r in records if r.dsl == dsl) for dsl in DSLS}
         manifest = {
             "format": FORMAT,
+            "parsers": PARSERS,
             "stamp": stamp,
             "sources": [s.name for s in sources],
             "documents": counts,

@@ -53,9 +53,9 @@ def current_stamp(config: IndexConfig) -> str:
     packaged data and user collections. Computed on every start, so it only stats directories."""
     from codegen import langid
     from codegen.docs import search_text
-    from codegen.docs.index import FORMAT
+    from codegen.docs.index import FORMAT, PARSERS
 
-    parts: list[str] = [f"format={FORMAT}", f"search_text={search_text.VERSION}", f"langid={langid.VERSION}"]
+    parts: list[str] = [f"format={FORMAT}", f"parsers={PARSERS}", f"search_text={search_text.VERSION}", f"langid={langid.VERSION}"]
     for pkg in STAMP_PACKAGES:
         try:
             parts.append(f"{pkg}={metadata.version(pkg)}")
