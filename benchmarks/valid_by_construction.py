@@ -6,7 +6,9 @@ per-request grammars, checked by tools that do not know the grammar.
 Model: random Llama (hidden 32, 1 layer) over a 1k byte-level BPE trained here on the vendored
 tldr pages and the fixture EXAMPLES; `--eos-bias` raises the end-of-text logit (a uniform random
 model almost never ends a text on its own; where it may end is still the grammar's decision).
-Grammars: the real DocRecords in tests/fixtures/grammar. Checks per output:
+Grammars: built as the pipeline builds them (a Bash request's top level is pipelines of documented
+commands; compound commands only inside substitutions) from the real DocRecords in
+tests/fixtures/grammar. Checks per output:
 - Ansible: YAML (repeated keys refused), every key a documented option or alias of the chosen module,
   values of the documented type / choices, required keys present;
 - Bash: tree-sitter-bash without ERROR/MISSING nodes, every command retrieved, every flag documented;

@@ -49,7 +49,8 @@ def model():
 def case(lang: str):
     names = DECODING_CASES[lang]
     recs = pick(lang, *names)
-    return build_grammar(lang, recs).text, [schema_of(r) for r in recs]
+    # the grammar the pipeline builds: a Bash request's top level is pipelines of documented commands
+    return build_grammar(lang, recs, leading_command=lang == "bash").text, [schema_of(r) for r in recs]
 
 
 def sample(lang: str, seed: int):
