@@ -52,6 +52,7 @@ BASH_REJECTS = [
     "a | b | c | d | e | f | g",  # seven
     "echo $'\\n",
     "sudoers='x' ls",  # assignments take environment-style (upper-case) names only
+    "_=x ls",  # tree-sitter-bash reads a lone `_=x` as the command name (bash: an assignment)
     # inside backquotes bash would remove these backslashes (`\$`, `\\`, `\``), or the quote ends them
     "echo `echo \\$HOME`",
     "echo `echo a\\\\b`",
