@@ -108,9 +108,9 @@ def main() -> None:
             table.setdefault(lang, {})[name] = row
             print(f"{suite} {name}: {row}", flush=True)
     path = HERE / "results" / "model_quality.json"
-    if path.exists():  # a run of some suites keeps the other suites' rows
+    if path.exists():  # a run of some suites or systems keeps the other rows
         kept = json.loads(path.read_text()).get("languages", {})
-        table = {**{lang: rows for lang, rows in kept.items() if lang not in table}, **table}
+        table = {lang: {**kept.get(lang, {}), **table.get(lang, {})} for lang in {**kept, **table}}
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "model": str(args.model),
