@@ -371,7 +371,7 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
             return "required option missing in the example"
         return "value of another type than documented"
     return (
-        "other (string over 400 characters, over 24 keys or 16 list items, nesting over 5 levels, "
+        "other (string over 200 characters, over 24 keys or 16 list items, nesting over 5 levels, "
         "keys out of order past 62 options)"
     )
 
