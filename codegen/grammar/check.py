@@ -7,7 +7,6 @@ its claims. Each returns a list of problems; empty means the text conforms.
 
 from __future__ import annotations
 
-import decimal
 import functools
 import re
 from typing import Any
@@ -146,8 +145,7 @@ def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
         allowed = {str(c).lower() if isinstance(c, bool) else str(c) for c in option.choices}
         shown = str(value).lower() if isinstance(value, bool) else str(value)
         return [] if shown in allowed else [f"{where}: {value!r} is not one of {sorted(allowed)}"]
-    converts = _CONVERTS.get(option.type)
-    if converts is not None and not converts(value):
+    if option.type in ("bool", "int", "float") and not _converts(option.type, value):
         return [f"{where}: {value!r} is not {option.type}"]
     if option.type in ("str", "path") and (
         isinstance(value, bool) or not isinstance(value, str | int | float)
@@ -156,46 +154,18 @@ def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
     return []
 
 
-# Ansible's argument-spec validation converts before it checks (check_type_* in
-# module_utils/common/validation.py); these are the values each conversion takes.
-_BOOLEAN_WORDS = frozenset({"y", "yes", "on", "1", "true", "t", "n", "no", "off", "0", "false", "f"})
+def _converts(type_: str, value: Any) -> bool:
+    """Does Ansible's argument-spec validation accept `value` for an option of `type_`? It converts
+    before it checks (`"8080"` is an int, `"yes"` and 1 are booleans): its own check_type_* decide."""
+    from ansible.module_utils.common import validation
 
-
-def _is_bool(value: Any) -> bool:
-    if isinstance(value, bool):
-        return True
-    if isinstance(value, str):
-        return value.lower().strip() in _BOOLEAN_WORDS
-    return isinstance(value, int | float) and value in (0, 1)
-
-
-def _is_int(value: Any) -> bool:
-    if isinstance(value, int):  # a bool too: Python's bool is an int, and Ansible takes it
-        return True
-    if isinstance(value, float):
-        return value.is_integer()
-    if isinstance(value, str):
-        try:
-            number = decimal.Decimal(value)
-            return number == int(number)
-        except (decimal.DecimalException, ValueError, OverflowError):
-            return False
-    return False
-
-
-def _is_float(value: Any) -> bool:
-    if isinstance(value, int | float):
-        return True
-    if isinstance(value, str):
-        try:
-            float(value)
-            return True
-        except ValueError:
-            return False
-    return False
-
-
-_CONVERTS = {"bool": _is_bool, "int": _is_int, "float": _is_float}
+    check = {"bool": validation.check_type_bool, "int": validation.check_type_int}.get(type_)
+    check = check or validation.check_type_float
+    try:
+        check(value)
+    except (TypeError, ValueError, OverflowError):  # OverflowError: int(Decimal("inf"))
+        return False
+    return True
 
 
 # ---- Bash
