@@ -41,6 +41,7 @@ from transformers import PreTrainedTokenizerFast  # noqa: E402
 
 from codegen.decoding import DecodingError, compile_grammar, generate, ll_tokenizer  # noqa: E402
 from codegen.grammar import build_grammar  # noqa: E402
+from codegen.model.loading import RUNTIMES  # noqa: E402
 from codegen.prompt import build_prompt  # noqa: E402
 from tests.grammar_fixtures import DECODING_CASES, pick  # noqa: E402
 from tests.tiny_lm import random_llama, train_bpe  # noqa: E402
@@ -166,17 +167,26 @@ def main() -> None:
     parser.add_argument(
         "--model", type=Path, help="A Hugging Face causal LM directory (default: random Llama)."
     )
+    parser.add_argument(
+        "--runtime",
+        choices=RUNTIMES,
+        default="auto",
+        help="How --model is evaluated (default: as the CLI does); outlines needs transformers.",
+    )
     args = parser.parse_args()
+    if args.model is not None and not args.no_outlines and args.runtime != "transformers":
+        parser.error("outlines runs the model through transformers: add --runtime transformers or --no-outlines")
     torch.set_num_threads(1)
     results = RESULTS
     if args.model is not None:
         from codegen.model.loading import load_model
 
-        loaded = load_model(args.model, "cpu")
+        loaded = load_model(args.model, "cpu", runtime=args.runtime)
         model, tok = loaded.model, loaded.tokenizer
-        params = sum(p.numel() for p in model.parameters())
+        params = model.num_parameters()
         tok_name = "the model's tokenizer.json"
-        model_name = f"{args.model} ({params / 1e6:.1f}M parameters)"
+        runtime = type(model).__name__
+        model_name = f"{args.model} ({params / 1e6:.1f}M parameters, evaluated by {runtime})"
         results = RESULTS.with_name(f"decoding-{args.model.resolve().name}.json")
         PROMPTS.update(MODEL_PROMPTS)
     else:

@@ -67,7 +67,7 @@ def _score(model_dir: Path, texts: dict[str, list[str]]) -> dict[str, dict]:
     from codegen.model.loading import load_model
 
     torch.set_num_threads(1)
-    loaded = load_model(model_dir, "cpu")
+    loaded = load_model(model_dir, "cpu", runtime="transformers")  # lm_scores runs torch
     return {
         lang: lm_scores(loaded.model, loaded.tokenizer, items, lang, window=512).to_json()
         for lang, items in texts.items()

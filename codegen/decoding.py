@@ -1,4 +1,5 @@
-"""Grammar-constrained decoding over any Hugging Face causal LM, with llguidance masks every step.
+"""Grammar-constrained decoding over any Hugging Face causal LM (evaluated by transformers, or by
+`codegen.model.numpy_llama` for small Llama models on the CPU), with llguidance masks every step.
 
 `generate` runs the prompt once, then decodes each candidate with its own copy of the KV cache and
 of the grammar matcher. Where the grammar forces the next tokens (`compute_ff_tokens`), they are fed
@@ -14,20 +15,17 @@ from __future__ import annotations
 
 import copy
 import functools
-import inspect
-import math
 import time
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import llguidance
-import llguidance.hf
 import llguidance.numpy  # not llguidance.torch: it imports torch.compile's stack (~1 s of a cold start)
 import numpy as np
-import torch
 
 from codegen.grammar.spec import PARSER_LIMITS
+from codegen.model.causal_lm import CausalLM, as_causal_lm
 
 DEFAULT_MAX_NEW_TOKENS = 256
 
@@ -62,20 +60,14 @@ class DecodingError:
     message: str
 
 
-def model_vocab_size(model: Any) -> int:
-    embeddings = model.get_output_embeddings()
-    if embeddings is not None:
-        return int(embeddings.weight.shape[0])
-    return int(model.config.vocab_size)
-
-
 def check_vocabulary(model: Any, tokenizer: Any) -> DecodingError | None:
-    """A tokenizer that can produce ids the model has no logits for cannot be masked correctly."""
+    """A tokenizer that can produce ids the model has no logits for cannot be masked correctly.
+    `model`: a transformers causal LM or a `CausalLM`."""
     if not getattr(tokenizer, "is_fast", False):
         return DecodingError("vocabulary", "constrained decoding needs a fast (Rust) Hugging Face tokenizer")
     if tokenizer.eos_token_id is None:
         return DecodingError("vocabulary", "the tokenizer has no end-of-sequence token")
-    n_model, n_tok = model_vocab_size(model), len(tokenizer)
+    n_model, n_tok = as_causal_lm(model).vocab_size, len(tokenizer)
     if n_tok > n_model:
         return DecodingError(
             "vocabulary",
@@ -103,8 +95,15 @@ TOKEN_SLICES = [
 
 @functools.lru_cache(maxsize=4)
 def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
-    # building the token trie (and one per slice) takes ~1 s for a large vocabulary: once per tokenizer
-    return llguidance.hf.from_tokenizer(tokenizer, n_vocab=n_vocab, slices=TOKEN_SLICES)
+    """llguidance's view of a Rust-backed tokenizer (transformers' fast tokenizers and ours)."""
+    # what llguidance.hf.from_tokenizer does, without its import of transformers (~1.4 s of a cold
+    # start); building the token trie (and one per slice) takes ~1 s for a large vocabulary: once
+    backend = copy.copy(tokenizer.backend_tokenizer)
+    backend.no_padding()
+    backend.no_truncation()
+    return llguidance.LLTokenizer(
+        backend.to_str(), n_vocab=n_vocab, eos_token=tokenizer.eos_token_id, slices=TOKEN_SLICES
+    )
 
 
 def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
@@ -158,25 +157,23 @@ def generate(
     `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
     accepts the text."""
     start = time.perf_counter()
-    problem = check_vocabulary(model, tokenizer)
+    lm = as_causal_lm(model)
+    problem = check_vocabulary(lm, tokenizer)
     if problem is not None:
         return problem
-    vocab = model_vocab_size(model)
+    vocab = lm.vocab_size
     compiling: Future[llguidance.LLMatcher | DecodingError] | None = None
     if grammar is not None:
         # compiled on the worker while the model reads the prompt (llguidance drops the GIL)
         compiling = _mask_worker().submit(_compiled, grammar, ll_tokenizer(tokenizer, vocab))
 
-    rng = torch.Generator().manual_seed(seed if seed is not None else 0)
-    device = next(model.parameters()).device
+    rng = np.random.default_rng(seed if seed is not None else 0)
     ids = tokenizer.encode(prompt, add_special_tokens=False)
     if not ids:
         ids = [tokenizer.bos_token_id if tokenizer.bos_token_id is not None else tokenizer.eos_token_id]
     t0 = time.perf_counter()
-    with torch.no_grad():
-        out = model(torch.tensor([ids], device=device), use_cache=True)
+    prompt_logits, prompt_cache = lm.forward(ids, lm.start(), all_logits=False)
     prompt_s = time.perf_counter() - t0
-    prompt_cache = _output_cache(out)
     matcher: llguidance.LLMatcher | None = None
     compile_s = 0.0
     if compiling is not None:
@@ -192,13 +189,12 @@ def generate(
     for i in range(n):
         last = i == n - 1
         decoder = _Decoder(
-            model=model,
+            model=lm,
             tokenizer=tokenizer,
             matcher=matcher.deep_copy() if matcher is not None else None,
             cache=prompt_cache if last else copy.deepcopy(prompt_cache),
-            logits=out.logits[0, -1].float(),
+            logits=prompt_logits[-1],
             vocab=vocab,
-            device=device,
             rng=rng,
             temperature=temperature,
             top_k=top_k,
@@ -225,7 +221,7 @@ class _GrammarStep:
 
     stopped: bool = False
     forced: list[int] = field(default_factory=list)
-    disallowed: torch.Tensor | None = None  # True for the tokens the mask forbids
+    disallowed: np.ndarray | None = None  # True for the tokens the mask forbids
     any_allowed: bool = False
     mask_us: float = 0.0  # llguidance's mask computation alone
     error: str | None = None  # the grammar engine hit a resource limit
@@ -245,7 +241,7 @@ def _prepare_step(matcher: llguidance.LLMatcher, bitmask: np.ndarray, vocab: int
         return _GrammarStep(mask_us=mask_us, error=matcher.get_error().strip().splitlines()[0])
     allowed = np.unpackbits(bitmask.view(np.uint8), bitorder="little")[:vocab]
     return _GrammarStep(
-        disallowed=torch.from_numpy(allowed == 0), any_allowed=bool(allowed.any()), mask_us=mask_us
+        disallowed=allowed == 0, any_allowed=bool(allowed.any()), mask_us=mask_us
     )
 
 
@@ -255,14 +251,13 @@ class _Decoder:
     def __init__(
         self,
         *,
-        model: Any,
+        model: CausalLM,
         tokenizer: Any,
         matcher: llguidance.LLMatcher | None,
         cache: Any,
-        logits: torch.Tensor,
+        logits: np.ndarray,
         vocab: int,
-        device: torch.device,
-        rng: torch.Generator,
+        rng: np.random.Generator,
         temperature: float,
         top_k: int | None,
         first_rank: int,
@@ -270,8 +265,8 @@ class _Decoder:
         finish_reserve: int = 0,
     ) -> None:
         self.model, self.tokenizer, self.matcher, self.cache = model, tokenizer, matcher, cache
-        self.logits = logits.cpu()
-        self.vocab, self.device, self.rng = vocab, device, rng
+        self.logits = logits
+        self.vocab, self.rng = vocab, rng
         self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
         self.bitmask = llguidance.numpy.allocate_token_bitmask(1, vocab) if matcher is not None else None
         self.tokens: list[int] = []
@@ -282,7 +277,6 @@ class _Decoder:
         self.logprobs: list[float] = []
         self.forced = 0
         self.timings = Timings()
-        self.cache_arg = _cache_argument(model)
         self.pending: Future[_GrammarStep]  # set whenever the matcher has a step in preparation
 
     def run(self, max_new_tokens: int) -> Generation:
@@ -308,10 +302,10 @@ class _Decoder:
                 if step.error is not None:
                     self.error = step.error
                     break
-            logits = self.logits.clone()
+            logits = self.logits
             if step is not None:
                 t0 = time.perf_counter()
-                logits.masked_fill_(step.disallowed, -math.inf)
+                logits = np.where(step.disallowed, -np.inf, logits)
                 self.timings.mask_s += time.perf_counter() - t0
                 if not step.any_allowed:
                     break  # the matcher cannot continue: never happens for a grammar that compiled
@@ -320,12 +314,12 @@ class _Decoder:
             if self.matcher is not None and low_budget and self.matcher.is_accepting():
                 # the budget is nearly spent: end at the first point the grammar accepts, so the
                 # text is complete rather than cut inside a construct at the limit
-                logits = torch.full_like(logits, -math.inf)
+                logits = np.full_like(logits, -np.inf)
                 logits[eos] = 0.0
             token = self._choose(logits, rank=self.first_rank if sampled_steps == 0 else 0)
             sampled_steps += 1
             if token == eos:
-                self.logprobs.append(float(torch.log_softmax(self.logits, -1)[token]))
+                self.logprobs.append(float(_log_softmax(self.logits)[token]))
                 # llguidance also offers EOS at a dead end; only an accepting state is an end
                 finished = self.matcher is None or self.matcher.is_accepting()
                 break
@@ -359,27 +353,27 @@ class _Decoder:
             self.pending = _mask_worker().submit(_prepare_step, self.matcher, self.bitmask, self.vocab)
         self._feed(tokens)
 
-    def _choose(self, logits: torch.Tensor, rank: int) -> int:
+    def _choose(self, logits: np.ndarray, rank: int) -> int:
         if self.temperature == 0.0:
-            allowed = int(torch.isfinite(logits).sum())
+            allowed = int(np.isfinite(logits).sum())
             if rank == 0 or allowed <= rank:
-                return int(torch.argmax(logits))
-            return int(torch.topk(logits, rank + 1).indices[rank])
+                return int(np.argmax(logits))
+            return int(np.argsort(-logits, kind="stable")[rank])
         if self.top_k is not None:
-            kth = torch.topk(logits, min(self.top_k, logits.numel())).values[-1]
-            logits = logits.masked_fill(logits < kth, -math.inf)
-        probs = torch.softmax(logits / self.temperature, -1)
-        return int(torch.multinomial(probs, 1, generator=self.rng))
+            kth = np.partition(logits, -min(self.top_k, logits.size))[-min(self.top_k, logits.size)]
+            logits = np.where(logits < kth, -np.inf, logits)
+        probs = np.exp(_log_softmax(logits.astype(np.float64) / self.temperature))
+        return int(self.rng.choice(probs.size, p=probs / probs.sum()))
 
-    def _without_repeats(self, logits: torch.Tensor) -> torch.Tensor:
+    def _without_repeats(self, logits: np.ndarray) -> np.ndarray:
         if self.no_repeat <= 0 or len(self.tokens) < self.no_repeat - 1:
             return logits
         banned = self.followers.get(tuple(self.tokens[len(self.tokens) - self.no_repeat + 1 :]))
         if not banned:
             return logits
-        kept = logits.clone()
-        kept[list(banned)] = -math.inf
-        return kept if torch.isfinite(kept).any() else logits
+        kept = logits.copy()
+        kept[list(banned)] = -np.inf
+        return kept if np.isfinite(kept).any() else logits
 
     def _remember(self, start: int) -> None:
         """Record the N-grams that end at the tokens appended from position `start` on."""
@@ -390,33 +384,20 @@ class _Decoder:
     def _feed(self, tokens: list[int]) -> None:
         """Record the tokens' log-probabilities and advance the model over them in one pass."""
         t0 = time.perf_counter()
-        with torch.no_grad():
-            out = self.model(
-                torch.tensor([tokens], device=self.device),
-                **{self.cache_arg: self.cache},
-                use_cache=True,
-            )
+        logits, self.cache = self.model.forward(tokens, self.cache, all_logits=True)
         self.timings.forward_s += time.perf_counter() - t0
-        step_logits = torch.cat([self.logits.unsqueeze(0), out.logits[0, :-1].float().cpu()])
-        logprobs = torch.log_softmax(step_logits, -1)
+        logprobs = _log_softmax(np.concatenate([self.logits[None], logits[:-1]]))
         self.logprobs.extend(float(logprobs[j, t]) for j, t in enumerate(tokens))
         start = len(self.tokens)
         self.tokens.extend(tokens)
         if self.no_repeat > 0:
             self._remember(start)
-        self.cache = _output_cache(out)
-        self.logits = out.logits[0, -1].float().cpu()
+        self.logits = logits[-1]
 
 
-def _cache_argument(model: Any) -> str:
-    """transformers 5 renamed `past_key_values` to `cache`; accept models from either side."""
-    params = inspect.signature(model.forward).parameters
-    return "cache" if "cache" in params else "past_key_values"
-
-
-def _output_cache(out: Any) -> Any:
-    cache = getattr(out, "cache", None)
-    return cache if cache is not None else out.past_key_values
+def _log_softmax(logits: np.ndarray) -> np.ndarray:
+    top = logits.max(axis=-1, keepdims=True)
+    return logits - top - np.log(np.exp(logits - top).sum(axis=-1, keepdims=True))
 
 
 def to_outlines(grammar: str) -> Any:

@@ -81,7 +81,7 @@ def test_fewshot_examples_are_valid_and_not_from_the_evaluation_splits() -> None
 
 
 def test_a_model_without_chat_template_is_refused(tiny_model_dir: Path) -> None:
-    loaded = load_model(tiny_model_dir, "cpu")
+    loaded = load_model(tiny_model_dir, "cpu", runtime="transformers")
     assert not loaded.tokenizer.chat_template
     with pytest.raises(InputError, match="no chat template"):
         PlainChat(loaded, load_fewshot())
@@ -103,7 +103,7 @@ def _chat_model(tiny_model_dir: Path, eos_bias: float) -> LoadedModel:
     or down (in memory: the bias does not survive save_pretrained)."""
     from tests.tiny_lm import random_llama
 
-    tokenizer = load_model(tiny_model_dir, "cpu").tokenizer
+    tokenizer = load_model(tiny_model_dir, "cpu", runtime="transformers").tokenizer
     tokenizer.chat_template = TEMPLATE
     model = random_llama(len(tokenizer), eos_id=tokenizer.eos_token_id, eos_bias=eos_bias)
     return LoadedModel(model=model, tokenizer=tokenizer, device="cpu", path=tiny_model_dir)
@@ -131,7 +131,7 @@ def test_an_answer_ends_at_the_end_of_the_turn(tiny_model_dir: Path) -> None:
 
 
 def test_generation_stops_when_the_first_block_closes(chat_model_dir: Path) -> None:
-    tokenizer = load_model(chat_model_dir, "cpu").tokenizer
+    tokenizer = load_model(chat_model_dir, "cpu", runtime="transformers").tokenizer
     prompt = tokenizer("<|user|>hi", return_tensors="pt")["input_ids"]
     stop = _StopAfterBlock(tokenizer, prompt.shape[1])
     import torch

@@ -128,7 +128,7 @@ def test_pretraining_writes_metrics_checkpoints_and_a_loadable_model(tiny_setup:
     assert [p.name for p in checkpoint.checkpoints(out)] == ["step-0000004", "step-0000008"]
     from codegen.model.loading import load_model
 
-    loaded = load_model(summary.model_dir, "cpu")
+    loaded = load_model(summary.model_dir, "cpu", runtime="transformers")
     ids = loaded.tokenizer("find .", return_tensors="pt").input_ids
     assert loaded.model(ids).logits.shape[-1] == len(loaded.tokenizer)
     assert summary.steps == 8 and summary.tokens == 8 * 4 * 32

@@ -50,7 +50,8 @@ def default_sources(config: IndexConfig) -> list[Source]:
 
 def current_stamp(config: IndexConfig) -> str:
     """Cheap fingerprint of everything the sources read: package versions, man directories, the
-    packaged data and user collections. Computed on every start, so it only stats directories."""
+    packaged data and user collections. Computed on every start, so it stats directories and hashes
+    only the small packaged data."""
     from codegen import langid
     from codegen.docs import search_text
     from codegen.docs.index import FORMAT, PARSERS
@@ -69,8 +70,9 @@ def current_stamp(config: IndexConfig) -> str:
             parts.append(f"{path}={path.stat().st_mtime_ns if path.is_dir() else '-'}")
     data = package_data("")
     for entry in sorted(data.iterdir()) if data.is_dir() else []:
-        st = entry.stat()
-        parts.append(f"{entry.name}={st.st_size}:{st.st_mtime_ns}")
+        # contents, not times: another checkout or a reinstall of the same data must not rebuild
+        # (~1 MB of packaged data hashes in a few milliseconds)
+        parts.append(f"{entry.name}={hashlib.sha256(entry.read_bytes()).hexdigest()}")
     for coll in config.collections:
         latest = (
             max((p.stat().st_mtime_ns for p in Path(coll).rglob("*.py")), default=0)

@@ -129,7 +129,8 @@ class PlainChat:
 
     @classmethod
     def load(cls, path: str | Path, device: str = "auto", fewshot: Path = FEWSHOT) -> PlainChat:
-        return cls(load_model(path, device), load_fewshot(fewshot))
+        # transformers: the baseline decodes with `model.generate` and the chat template
+        return cls(load_model(path, device, runtime="transformers"), load_fewshot(fewshot))
 
     def messages(self, nl: str, lang: str) -> list[dict[str, str]]:
         shot = self.shots[lang]

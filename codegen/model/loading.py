@@ -1,7 +1,15 @@
-"""Load any Hugging Face causal LM directory (the shipped default model or a user's) for decoding."""
+"""Load any Hugging Face causal LM directory (the shipped default model or a user's) for decoding.
+
+Two runtimes evaluate it: transformers (any architecture, CPU or CUDA), and `NumpyLlama` (with
+`FastTokenizer`) for small Llama checkpoints on the CPU, which spares a cold `dslgen` call the ~5 s of
+importing torch and transformers (benchmarks/cli_latency.py). `runtime="auto"` picks numpy for a supported Llama below
+NUMPY_MAX_PARAMS unless CUDA is requested: one sequence through a model that small is bound by
+per-step overhead, not arithmetic, so a GPU would not make it faster.
+"""
 
 from __future__ import annotations
 
+import json
 import os
 from dataclasses import dataclass
 from pathlib import Path
@@ -11,6 +19,8 @@ from codegen.errors import InputError
 from codegen.torch_compat import load_torch_dynamo
 
 SMALL_MODEL_PARAMS = 300_000_000
+NUMPY_MAX_PARAMS = 50_000_000
+RUNTIMES = ("auto", "numpy", "transformers")
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
@@ -35,8 +45,6 @@ def pick_device(device: str) -> tuple[str, Any]:
     """`auto` takes CUDA when present (bf16 where supported), else the CPU in float32."""
     import torch
 
-    if device not in ("auto", "cpu", "cuda"):
-        raise InputError(f"unknown device {device!r}; use auto, cpu or cuda")
     if device == "cuda" and not torch.cuda.is_available():
         raise InputError("--device cuda: no CUDA device is available on this machine")
     if device == "auto":
@@ -46,16 +54,69 @@ def pick_device(device: str) -> tuple[str, Any]:
     return device, torch.float32
 
 
-def load_model(path: str | Path, device: str = "auto") -> LoadedModel:
+def load_model(path: str | Path, device: str = "auto", runtime: str = "auto") -> LoadedModel:
+    """`runtime`: auto, numpy (small Llama checkpoints on the CPU) or transformers."""
+    path = Path(path)
+    if runtime not in RUNTIMES:
+        raise InputError(f"unknown runtime {runtime!r}; use {', '.join(RUNTIMES)}")
+    if not (path / "config.json").is_file():
+        raise InputError(f"{path}: not a Hugging Face model directory (no config.json)")
+    if device not in ("auto", "cpu", "cuda"):
+        raise InputError(f"unknown device {device!r}; use auto, cpu or cuda")
+    reason = _numpy_unsupported(path, device)
+    if runtime == "numpy" and reason is not None:
+        raise InputError(f"{path}: the numpy runtime cannot run this model ({reason})")
+    small = reason is None and _parameters_at_most(path) <= NUMPY_MAX_PARAMS
+    if runtime == "numpy" or (runtime == "auto" and small):
+        return _load_numpy(path)
+    return _load_transformers(path, device)
+
+
+def _numpy_unsupported(path: Path, device: str) -> str | None:
+    from codegen.model.numpy_llama import WEIGHTS_FILE, unsupported_reason
+
+    if device == "cuda":
+        return "it runs on the CPU only"
+    for needed in (WEIGHTS_FILE, "tokenizer.json"):
+        if not (path / needed).is_file():
+            return f"no {needed}"
+    try:
+        config = json.loads((path / "config.json").read_text())
+    except (OSError, ValueError) as exc:
+        return f"config.json: {exc}"
+    return unsupported_reason(config)
+
+
+def _parameters_at_most(path: Path) -> int:
+    from codegen.model.numpy_llama import WEIGHTS_FILE
+
+    return (path / WEIGHTS_FILE).stat().st_size // 2  # weights take at least 2 bytes each (bf16/fp16)
+
+
+def _load_numpy(path: Path) -> LoadedModel:
+    from threadpoolctl import threadpool_limits
+
+    from codegen.model.fast_tokenizer import FastTokenizer
+    from codegen.model.numpy_llama import NumpyLlama
+
+    try:
+        tokenizer = FastTokenizer.from_dir(path)
+        model = NumpyLlama.load(path)
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"{path}: the model could not be loaded ({exc})") from exc
+    # matrices this small gain nothing from BLAS threads, and threads spinning while another
+    # process holds the second core made each step ~2.5x slower
+    threadpool_limits(limits=1, user_api="blas")
+    return LoadedModel(model=model, tokenizer=tokenizer, device="cpu", path=path)
+
+
+def _load_transformers(path: Path, device: str) -> LoadedModel:
     load_torch_dynamo()
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
 
     hf_logging.disable_progress_bar()  # a bar per load is noise on the CLI's stderr and in the editor
 
-    path = Path(path)
-    if not (path / "config.json").is_file():
-        raise InputError(f"{path}: not a Hugging Face model directory (no config.json)")
     device, dtype = pick_device(device)
     try:
         tokenizer = AutoTokenizer.from_pretrained(path, local_files_only=True)
