@@ -72,6 +72,26 @@ def test_index_stamp_changes_with_the_classifier_version(
     assert current_stamp(IndexConfig()) != before
 
 
+def test_index_stamp_reads_the_packaged_data_not_its_file_times(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Another checkout (or a reinstall) of the same data must not rebuild the index."""
+    import os
+
+    from codegen.docs import registry
+
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "tldr-pages.jsonl.gz").write_bytes(b"pages")
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(registry, "package_data", lambda name: data / name)
+    before = registry.current_stamp(IndexConfig())
+    os.utime(data / "tldr-pages.jsonl.gz", (1, 1))
+    assert registry.current_stamp(IndexConfig()) == before
+    (data / "tldr-pages.jsonl.gz").write_bytes(b"other pages")
+    assert registry.current_stamp(IndexConfig()) != before
+
+
 @pytest.mark.parametrize(
     "text",
     [
