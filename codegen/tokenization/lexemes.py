@@ -101,6 +101,13 @@ class _Leaves:
     joins: list[int] = field(default_factory=list)
 
 
+def _joined(data: bytes, previous_end: int, start: int) -> bool:
+    """Whether a leaf at `start` follows the previous anonymous leaf (ending at `previous_end`, -1 if
+    the previous leaf was named) at once or after one space."""
+    gap = start - previous_end
+    return previous_end >= 0 and (gap == 0 or (gap == 1 and data[previous_end] == 0x20))
+
+
 def _leaf_spans(tree: Tree, data: bytes) -> _Leaves:
     leaves = _Leaves()
     edges, literals, heads = leaves.edges, leaves.literals, leaves.heads
@@ -116,8 +123,7 @@ def _leaf_spans(tree: Tree, data: bytes) -> _Leaves:
         start, end = node.start_byte, node.end_byte
         edges.append(start)
         edges.append(end)
-        gap = data[anonymous_end:start] if 0 <= anonymous_end <= start else None
-        if not node.is_named and start < end and gap in (b"", b" "):
+        if not node.is_named and start < end and _joined(data, anonymous_end, start):
             leaves.joins.append(anonymous_end)
         anonymous_end = -1 if node.is_named else end
         if not node.is_named and data[start:end].isalpha():
