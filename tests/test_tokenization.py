@@ -28,27 +28,31 @@ code_text = st.text(
 )
 
 
-def _pieces(text: str) -> list[str]:
-    return [piece for piece, _offsets in pieces(text)]
+def _pieces(text: str, syntax_phrases: bool = False) -> list[str]:
+    return [piece for piece, _offsets in pieces(text, syntax_phrases)]
 
 
-@given(code_text)
+@pytest.mark.parametrize("syntax_phrases", [False, True])
+@given(text=code_text)
 @settings(max_examples=300, deadline=None)
-def test_pieces_cover_the_text_exactly(text: str) -> None:
-    found = pieces(text)
+def test_pieces_cover_the_text_exactly(syntax_phrases: bool, text: str) -> None:
+    found = pieces(text, syntax_phrases)
     assert "".join(p for p, _ in found) == text
     assert all(text[a:b] == p for p, (a, b) in found)
 
 
+@pytest.mark.parametrize("syntax_phrases", [False, True])
 @pytest.mark.parametrize("lang", ["fortran", "bash", "ansible", "english"])
 @given(text=code_text)
 @settings(max_examples=60, deadline=None)
-def test_training_words_cover_the_text_and_stay_inside_pieces(lang: str, text: str) -> None:
-    words = training_words(text, lang).words
+def test_training_words_cover_the_text_and_stay_inside_pieces(
+    lang: str, syntax_phrases: bool, text: str
+) -> None:
+    words = training_words(text, lang, syntax_phrases=syntax_phrases).words
     assert "".join(words) == text
     piece_ends = set()
     offset = 0
-    for piece in _pieces(text):
+    for piece in _pieces(text, syntax_phrases):
         offset += len(piece)
         piece_ends.add(offset)
     # every inference piece boundary is also a word boundary: no learned token is unreachable
@@ -79,6 +83,74 @@ def test_layout_joins_a_keyword_or_comment_but_never_a_name() -> None:
     assert "\n  ! note" in _pieces("x = 1\n  ! note\n")
     # a fixed-form continuation mark belongs to the layout
     assert "\n     $           " in _pieces("      Y = Y +\n     $           DA*X\n")
+
+
+FORTRAN = """      SUBROUTINE F(X, N)
+      DOUBLE PRECISION, INTENT(IN) :: X(N)
+      IF (N .GT. 0) THEN
+         GO TO 10
+      END IF
+      X(1) = -1.0D0
+      END
+"""
+
+
+def test_syntax_phrases_join_runs_of_keywords_and_punctuation_only() -> None:
+    found = _pieces(FORTRAN, syntax_phrases=True)
+    assert {"\n      DOUBLE PRECISION, INTENT(IN) ::", "\n      IF (", ") THEN", "\n         GO TO"} <= set(
+        found
+    )
+    assert {"\n      END IF", " X", "N", " .GT.", " 0", " 10", ") =", " -1.0D0"} <= set(found)
+    # without the setting each keyword and punctuation run is its own piece
+    assert {"\n      DOUBLE", " PRECISION", " INTENT", "(", "IN", ")", " ::"} <= set(_pieces(FORTRAN))
+    # names keep their prefixes, template slots their braces
+    bash = "if [ -f $x ]; then cp --force {{path/to/file}} ~/b; fi"
+    assert _pieces(bash, syntax_phrases=True) == [
+        "if [",
+        " -f",
+        " $x",
+        " ]; then",
+        " cp",
+        " --force",
+        " {{path/to/file}}",
+        " ~/",
+        "b",
+        "; fi",
+    ]
+    assert " {{ item }}" in _pieces("    src: {{ item }}\n", syntax_phrases=True)
+
+
+def test_syntax_phrase_words_join_only_what_tree_sitter_calls_syntax() -> None:
+    words = training_words(FORTRAN, "fortran", "f.f90", syntax_phrases=True).words
+    assert {"\n      DOUBLE PRECISION, INTENT(IN) ::", "\n      IF (", ") THEN", "\n      END IF"} <= set(
+        words
+    )
+    assert {" SUBROUTINE", " F", "(", "X", ",", " N", ")", " 10"} <= set(words)  # names stay alone
+    # `in` is a keyword, but `*.txt` is a word (a name) for tree-sitter: no merge may join them
+    words = training_words("for f in *.txt; do echo $f; done\n", "bash", syntax_phrases=True).words
+    assert " in *" in _pieces("for f in *.txt; do", syntax_phrases=True)
+    assert {" in", " *", "; do", "; done"} <= set(words)
+    # English has no grammar: its words are cut as without syntax phrases
+    text = "copy it in (or to) the directory\n"
+    assert training_words(text, "english", syntax_phrases=True).words == training_words(text, "english").words
+
+
+def test_lexing_reports_joins_between_anonymous_leaves() -> None:
+    text = "      real(kind=8), intent(in) :: y\n      end if\n"
+    joins = lex(text, "fortran", "a.f90").joins
+    # the last characters before each join | the next ones; none touches the names `8` and `y`
+    assert [text[:j].split()[-1][-4:] + "|" + text[j : j + 3] for j in joins] == [
+        "real|(ki",
+        "eal(|kin",
+        "kind|=8)",
+        "d=8)|, i",
+        "=8),| in",
+        "tent|(in",
+        "ent(|in)",
+        "t(in|) :",
+        "(in)| ::",
+        "end| if",
+    ]
 
 
 def test_directive_sentinels_are_not_comments() -> None:

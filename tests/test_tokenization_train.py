@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from codegen.corpus.document import Document, write_documents
 from codegen.errors import InputError
 from codegen.tokenization.cli import app
+from codegen.tokenization.pieces import piece_pattern
 from codegen.tokenization.settings import SPECIAL_TOKENS, TrainSettings
 from codegen.tokenization.train import save, train
 
@@ -127,6 +128,30 @@ def test_name_boost_makes_api_names_the_corpus_lacks_into_tokens() -> None:
 def test_vocabulary_below_the_byte_alphabet_is_refused() -> None:
     with pytest.raises(InputError):
         train(_documents(), TrainSettings(name="x", vocab_size=100))
+
+
+def test_syntax_phrases_learn_keyword_runs_and_are_recorded(tmp_path: Path) -> None:
+    settings = TrainSettings(name="syntax", vocab_size=1000, corpus="fixture", syntax_phrases=True)
+    path = save(train(_documents(), settings), tmp_path / "syntax")
+    manifest = json.loads((path.parent / "manifest.json").read_text())
+    assert manifest["settings"]["syntax_phrases"] is True
+    assert "(?<=[(,=])" in manifest["pre_tokenizer_pattern"]  # the syntax-run pattern, not the default
+    fast = PreTrainedTokenizerFast(tokenizer_file=str(path))
+    text = (FIXTURES / "daxpy_fixed.f").read_text()
+    assert fast.decode(fast.encode(text)) == text
+    # `end do` (heat_mpi_omp.f90) is learned as one unit; a name after `end` is never joined to it
+    assert any("endĠdo" in token for token in fast.tokenize("  x = 1\n  end do\n"))
+    assert not any("endĠdone" in token for token in fast.tokenize("  end done\n"))
+    with pytest.raises(InputError):
+        train(_documents(), TrainSettings(name="x", kind="bytelevel", syntax_phrases=True))
+
+
+@pytest.mark.parametrize("name", ["code-8k", "code-16k"])
+def test_shipped_tokenizers_use_the_pattern_their_settings_give(name: str) -> None:
+    directory = Path(__file__).resolve().parents[1] / "tokenizers" / name
+    settings = json.loads((directory / "manifest.json").read_text())["settings"]
+    stored = json.loads((directory / "tokenizer.json").read_text())["pre_tokenizer"]["pretokenizers"][0]
+    assert stored["pattern"]["Regex"] == piece_pattern(settings.get("syntax_phrases", False))
 
 
 # ----------------------------------------------------------------------------------------------- CLI

@@ -64,6 +64,12 @@ def train(
         int, typer.Option(min=0, help="Extra counts per keyword/API name so that rare ones become tokens.")
     ] = 0,
     anonymise: Annotated[bool, typer.Option(help="Anonymise identifiers in the training text.")] = False,
+    syntax_phrases: Annotated[
+        bool,
+        typer.Option(
+            help="Let merges span runs of keywords and punctuation (END IF, ) THEN); compiler only."
+        ),
+    ] = False,
     as_json: JsonOption = False,
 ) -> None:
     """Train a tokenizer on the corpus's training split and save tokenizer.json + manifest.json."""
@@ -86,6 +92,7 @@ def train(
         corpus=corpus,
         name_boost=name_boost,
         anonymise=anonymise,
+        syntax_phrases=syntax_phrases,
     )
     with err.status(f"training {name} ({kind.value}, vocabulary {vocab_size})"):
         trained = train_tokenizer(load_corpus(corpus), settings)

@@ -11,7 +11,7 @@ tree-sitter recovered; its size is counted so reports can say how much did not p
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import PurePosixPath
 
@@ -43,6 +43,9 @@ class Lexing:
     ]  # starts of keywords, YAML keys, comments: they may share a token with the layout before them
     error_chars: int  # characters inside ERROR nodes (0 when everything parsed)
     fixed_form: bool = False
+    # ends of anonymous leaves (keywords, operators, punctuation) that the next leaf, anonymous too,
+    # follows at once or after one space: fixed syntax on both sides (`end if`, `) then`, `intent(`)
+    joins: list[int] = field(default_factory=list)
 
 
 @cache
@@ -86,13 +89,29 @@ def _byte_to_char(data: bytes) -> list[int] | None:
     return mapping
 
 
-def _leaf_spans(tree: Tree, data: bytes) -> tuple[list[int], list[int], list[int]]:
+@dataclass(slots=True)
+class _Leaves:
     """Byte offsets of leaf edges (plus directive lexeme edges inside directive comments), the
-    start/end byte offsets of comments and string literals (flattened), and the starts of keywords
-    and keys."""
-    edges: list[int] = []
-    literals: list[int] = []
-    heads: list[int] = []
+    start/end byte offsets of comments and string literals (flattened), the starts of keywords and
+    keys, and the joins between anonymous leaves (see Lexing)."""
+
+    edges: list[int] = field(default_factory=list)
+    literals: list[int] = field(default_factory=list)
+    heads: list[int] = field(default_factory=list)
+    joins: list[int] = field(default_factory=list)
+
+
+def _joined(data: bytes, previous_end: int, start: int) -> bool:
+    """Whether a leaf at `start` follows the previous anonymous leaf (ending at `previous_end`, -1 if
+    the previous leaf was named) at once or after one space."""
+    gap = start - previous_end
+    return previous_end >= 0 and (gap == 0 or (gap == 1 and data[previous_end] == 0x20))
+
+
+def _leaf_spans(tree: Tree, data: bytes) -> _Leaves:
+    leaves = _Leaves()
+    edges, literals, heads = leaves.edges, leaves.literals, leaves.heads
+    anonymous_end = -1  # end of the last leaf if it was anonymous
     cursor = tree.walk()
     while True:
         node = cursor.node
@@ -104,6 +123,9 @@ def _leaf_spans(tree: Tree, data: bytes) -> tuple[list[int], list[int], list[int
         start, end = node.start_byte, node.end_byte
         edges.append(start)
         edges.append(end)
+        if not node.is_named and start < end and _joined(data, anonymous_end, start):
+            leaves.joins.append(anonymous_end)
+        anonymous_end = -1 if node.is_named else end
         if not node.is_named and data[start:end].isalpha():
             heads.append(start)
         elif node.type == "comment":
@@ -117,7 +139,7 @@ def _leaf_spans(tree: Tree, data: bytes) -> tuple[list[int], list[int], list[int
                 heads.append(start)
         while not cursor.goto_next_sibling():
             if not cursor.goto_parent():
-                return edges, literals, heads
+                return leaves
 
 
 def _error_bytes(tree: Tree) -> int:
@@ -173,12 +195,21 @@ def lex(text: str, lang: str, path: str | None = None) -> Lexing:
     if lang not in GRAMMARS:
         return Lexing([], [], [], 0)
     parsed = parse(text, lang, path)
-    edges, literal_edges, heads = _leaf_spans(parsed.tree, parsed.data)
-    edges, literal_edges, heads = (parsed.char_offsets(o) for o in (edges, literal_edges, heads))
+    leaves = _leaf_spans(parsed.tree, parsed.data)
+    edges, literal_edges, heads, joins = (
+        parsed.char_offsets(o) for o in (leaves.edges, leaves.literals, leaves.heads, leaves.joins)
+    )
     # string literals may nest (a comment-looking string, strings in $( ) inside strings): keep the outermost
     literals: list[tuple[int, int]] = []
     for a, b in sorted(zip(literal_edges[::2], literal_edges[1::2], strict=True)):
         if a >= 0 and b > a and not (literals and a < literals[-1][1]):
             literals.append((a, b))
     edges = sorted({e for e in edges if e >= 0})
-    return Lexing(edges, literals, [h for h in heads if h >= 0], _error_bytes(parsed.tree), parsed.fixed_form)
+    return Lexing(
+        edges,
+        literals,
+        [h for h in heads if h >= 0],
+        _error_bytes(parsed.tree),
+        parsed.fixed_form,
+        [j for j in joins if j >= 0],
+    )

@@ -8,11 +8,13 @@ string, a template slot ({{path/to/file}}, {{ item }}) — and joins a newline w
 it and the first name or comment of the line (layout). A single space before a piece belongs to it, as
 in GPT-2, so spaces between lexemes cost nothing. Every character falls in some piece, so pieces
 concatenate back to the input exactly. Which merges exist inside a piece is decided by training
-(codegen.tokenization.words), not here.
+(codegen.tokenization.words), not here. A tokenizer trained with `syntax_phrases` (code-8k) stores
+`piece_pattern(True)`, whose pieces also hold runs of keywords and punctuation (`END IF`, `) THEN`).
 """
 
 from __future__ import annotations
 
+import re
 from functools import cache
 
 from tokenizers import Regex, decoders, pre_tokenizers
@@ -48,29 +50,77 @@ PLACEHOLDER = r"\{\{[^{}\r\n]{0,60}\}\}"
 _KEYWORDS = sorted(grammar_keywords("fortran") | grammar_keywords("bash"), key=lambda k: (-len(k), k))
 _HEAD = rf"(?i:{'|'.join(_KEYWORDS)})(?![\p{{L}}\p{{N}}_.])"
 
-# What starts a line shares a piece with the layout before it: a whole comment line, or a keyword (so
-# "\n      CALL", "\nC     .. Local Scalars .." can be single tokens). Only keywords: a name after
-# layout is always its own piece, so it is tokenized the same at any indentation.
-_LINE_START = rf"{_LAYOUT}(?:(?!{_SENTINEL})(?:{_COMMENT}|(?<=[\r\n]){_FIXED_COMMENT}|{_HEAD}))?"
+
+def _prefix_tree(words: list[str]) -> str:
+    """A regex matching exactly `words`, factored by common prefixes (`end(?:do|if)?`): the syntax
+    runs try the keywords at every name, and Oniguruma tries a flat alternation word by word."""
+    tree: dict = {}
+    for word in words:
+        node = tree
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def emit(node: dict) -> str:
+        branches = [re.escape(ch) + emit(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        ends = "" in node
+        body = branches[0] if len(branches) == 1 and not ends else f"(?:{'|'.join(branches)})"
+        return body + ("?" if ends else "")
+
+    return emit(tree)
+
+
+# the same keywords as _HEAD, for the syntax runs (_HEAD stays as it is: shipped tokenizers store it)
+_SYNTAX_HEAD = rf"(?i:{_prefix_tree(_KEYWORDS)})(?![\p{{L}}\p{{N}}_.])"
+
+# A run of fixed syntax — keywords, dot operators, punctuation — may be one piece when a tokenizer is
+# trained with `syntax_phrases`, so that merges can join what tree-sitter says are adjacent anonymous
+# leaves (`END IF`, `) THEN`, `intent(in)`, `) ::`). Names and literals never join it: a punctuation
+# element may not end in a name prefix (`-`, `/`, `$`, …) right before a name or prefix (`-f`, `--x`, `$x`),
+# nor take the braces of a template slot.
+_PUNCTUATION = rf"(?:(?!\.{_DOT_OPERATOR}\.|\{{\{{)[^\s\p{{L}}\p{{N}}_\"'])+"
+_SYNTAX_ELEMENT = rf"(?:\.{_DOT_OPERATOR}\.|{_PUNCTUATION}(?:(?<![-/$@%~.])|(?![\p{{L}}\p{{N}}_\-/$@%~.])))"
+_SYNTAX_NEXT = rf"(?: ?{_SYNTAX_ELEMENT}| {_SYNTAX_HEAD}|(?<=[(,=]){_SYNTAX_HEAD})"
+_SYNTAX_RUNS = [rf" ?{_SYNTAX_HEAD}{_SYNTAX_NEXT}*", rf" ?{_SYNTAX_ELEMENT}{_SYNTAX_NEXT}*"]
+
+
+def _line_start(head: str) -> str:
+    r"""What starts a line shares a piece with the layout before it: a whole comment line, or a keyword
+    (so "\n      CALL", "\nC     .. Local Scalars .." can be single tokens). Only keywords: a name
+    after layout is always its own piece, so it is tokenized the same at any indentation."""
+    return rf"{_LAYOUT}(?:(?!{_SENTINEL})(?:{_COMMENT}|(?<=[\r\n]){_FIXED_COMMENT}|{head}))?"
+
+
+def _words(syntax_phrases: bool) -> list[str]:
+    # syntax runs go before names (a keyword is a run, not a name) and after dashed flags
+    return [*_WORDS[:2], *_SYNTAX_RUNS, *_WORDS[2:]] if syntax_phrases else _WORDS
+
+
+def piece_pattern(syntax_phrases: bool = False) -> str:
+    """The inference pre-tokenizer's regex (stored in tokenizer.json)."""
+    return "|".join(
+        [
+            _line_start(_SYNTAX_RUNS[0].removeprefix(" ?") if syntax_phrases else _HEAD),
+            _SENTINEL,
+            rf" ?(?<!\S){_COMMENT}",
+            rf"\A{_FIXED_COMMENT}",
+            *_STRINGS,
+            rf" ?{PLACEHOLDER}",
+            *_words(syntax_phrases),
+        ]
+    )
+
 
 # Where training words are cut outside literals: layout alone, no comment or string rule.
 WORD_PATTERN = "|".join([_LAYOUT, _SENTINEL, *_WORDS])
-PIECE_PATTERN = "|".join(
-    [
-        _LINE_START,
-        _SENTINEL,
-        rf" ?(?<!\S){_COMMENT}",
-        rf"\A{_FIXED_COMMENT}",
-        *_STRINGS,
-        rf" ?{PLACEHOLDER}",
-        *_WORDS,
-    ]
-)
+PIECE_PATTERN = piece_pattern()
 
 
 @cache
-def split_pieces() -> pre_tokenizers.Split:
-    return pre_tokenizers.Split(Regex(PIECE_PATTERN), behavior="isolated", invert=False)
+def split_pieces(syntax_phrases: bool = False) -> pre_tokenizers.Split:
+    return pre_tokenizers.Split(Regex(piece_pattern(syntax_phrases)), behavior="isolated", invert=False)
 
 
 @cache
@@ -78,11 +128,11 @@ def _split_words() -> pre_tokenizers.Split:
     return pre_tokenizers.Split(Regex(WORD_PATTERN), behavior="isolated", invert=False)
 
 
-def inference_pre_tokenizer() -> pre_tokenizers.PreTokenizer:
+def inference_pre_tokenizer(syntax_phrases: bool = False) -> pre_tokenizers.PreTokenizer:
     """Regex pieces, then bytes → printable byte-level symbols (every byte has a symbol: nothing unknown)."""
     return pre_tokenizers.Sequence(
         [
-            split_pieces(),
+            split_pieces(syntax_phrases),
             pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False, trim_offsets=False),
         ]
     )
@@ -92,9 +142,9 @@ def byte_decoder() -> decoders.Decoder:
     return decoders.ByteLevel()
 
 
-def pieces(text: str) -> list[tuple[str, tuple[int, int]]]:
+def pieces(text: str, syntax_phrases: bool = False) -> list[tuple[str, tuple[int, int]]]:
     """The regex pieces of `text` with their character offsets."""
-    return split_pieces().pre_tokenize_str(text)
+    return split_pieces(syntax_phrases).pre_tokenize_str(text)
 
 
 def word_pieces(text: str) -> list[tuple[str, tuple[int, int]]]:

@@ -29,6 +29,9 @@ class TrainSettings:
     # after a space, so that names the corpus rarely shows (MPI_Comm_split) still become tokens
     name_boost: int = 0
     anonymise: bool = False  # identifiers → var_N/func_N in the training text (augmentation)
+    # kind="compiler": runs of fixed syntax (keywords, operators, punctuation: `END IF`, `) THEN`,
+    # `intent(in) ::`) are pieces that merges may span (codegen.tokenization.pieces.piece_pattern)
+    syntax_phrases: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)

@@ -29,7 +29,7 @@ from codegen.corpus.document import Document
 from codegen.errors import InputError
 from codegen.tokenization.anonymise import anonymise
 from codegen.tokenization.lexicon import training_names
-from codegen.tokenization.pieces import PIECE_PATTERN, byte_decoder, inference_pre_tokenizer
+from codegen.tokenization.pieces import byte_decoder, inference_pre_tokenizer, piece_pattern
 from codegen.tokenization.settings import SPECIAL_TOKENS, TrainSettings
 from codegen.tokenization.words import training_words
 
@@ -80,7 +80,7 @@ def count_words(
             continue
         text = _training_text(doc, settings)
         started = time.perf_counter()
-        words = training_words(text, doc.lang, doc.id)
+        words = training_words(text, doc.lang, doc.id, settings.syntax_phrases)
         entry = stats.setdefault(doc.lang, LangStats())
         entry.seconds += time.perf_counter() - started
         entry.documents += 1
@@ -136,6 +136,8 @@ def train(documents: Iterable[Document], settings: TrainSettings) -> Trained:
         raise InputError(
             f"vocabulary size {settings.vocab_size} is below the 256 byte symbols + special tokens"
         )
+    if settings.syntax_phrases and settings.kind != "compiler":
+        raise InputError("syntax phrases need kind 'compiler': plain BPE has no syntax runs")
     started = time.perf_counter()
     tokenizer = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
     stats: dict[str, LangStats] = {}
@@ -146,7 +148,7 @@ def train(documents: Iterable[Document], settings: TrainSettings) -> Trained:
         # words arrive whole: the trainer only maps their bytes to byte-level symbols
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=False)
         tokenizer.train_from_iterator(_word_batches(counts), trainer=_trainer(settings))
-        tokenizer.pre_tokenizer = inference_pre_tokenizer()
+        tokenizer.pre_tokenizer = inference_pre_tokenizer(settings.syntax_phrases)
         tokenizer.decoder = byte_decoder()
     else:
         tokenizer.pre_tokenizer = pre_tokenizers.ByteLevel(add_prefix_space=False, use_regex=True)
@@ -175,7 +177,11 @@ def manifest(trained: Trained, corpus_manifest: dict[str, Any] | None) -> dict[s
         "vocab_size": trained.tokenizer.get_vocab_size(),
         "settings": trained.settings.to_json(),
         "special_tokens": list(SPECIAL_TOKENS),
-        "pre_tokenizer_pattern": PIECE_PATTERN if trained.settings.kind == "compiler" else "GPT-2 byte-level",
+        "pre_tokenizer_pattern": (
+            piece_pattern(trained.settings.syntax_phrases)
+            if trained.settings.kind == "compiler"
+            else "GPT-2 byte-level"
+        ),
         "corpus": {
             "name": trained.settings.corpus,
             "sizes": (corpus_manifest or {}).get("sizes"),

@@ -7,7 +7,8 @@ string literals and template slots are single lexemes: inside them only tree-sit
 cut, so frequent phrases (`.. Local Scalars ..`, `"{{ item }}"`) can become tokens. A keyword, YAML key
 or comment that starts a line stays joined to the layout before it ("\n      CALL"); a name tree-sitter
 does not call a keyword is cut off its layout. A cut is made only between two non-space characters:
-the single space a piece carries in front stays attached to it.
+the single space a piece carries in front stays attached to it. With `syntax_phrases`, adjacent
+keywords and punctuation (tree-sitter's anonymous leaves) are not cut apart either.
 """
 
 from __future__ import annotations
@@ -45,9 +46,13 @@ def _wordish(ch: str) -> bool:
     return ch.isalnum() or ch == "_"
 
 
-def training_words(text: str, lang: str, path: str | None = None) -> Words:
+def training_words(text: str, lang: str, path: str | None = None, syntax_phrases: bool = False) -> Words:
+    """`syntax_phrases`: where tree-sitter says two anonymous leaves (keywords, operators, punctuation)
+    follow each other, no cut is made between them, so the syntax runs of `piece_pattern(True)` can
+    merge (`END IF`, `) THEN`); a text without a grammar (English) is cut as without it."""
     lexing = lex(text, lang, path)
-    cuts = {start for _piece, (start, _end) in pieces(text)}
+    piece_starts = {start for _piece, (start, _end) in pieces(text, syntax_phrases)}
+    cuts = set(piece_starts)
     fine = word_pieces(text)
     fine_starts = {start for _piece, (start, _end) in fine}
     if lexing.literals:
@@ -64,6 +69,9 @@ def training_words(text: str, lang: str, path: str | None = None) -> Words:
         and not (text[b - 1].isspace() or text[b].isspace())
         and (_wordish(text[b - 1]) or _wordish(text[b]))
     )
+    if syntax_phrases and lexing.joins:
+        # the cuts above are those of the default words; a piece start is never dropped
+        cuts -= set(lexing.joins) - piece_starts
     if "{{" in text:
         slots = [m.span() for m in _PLACEHOLDER.finditer(text)]
         cuts -= _inside(slots, cuts)
