@@ -43,6 +43,8 @@ from codegen.paths import home  # noqa: E402
 from codegen.schema import schema_of  # noqa: E402
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")  # keys YAML takes bare, as the grammar writes them
+_SUBCOMMAND_WORD = re.compile(r"[a-z][a-z0-9-]*")
+_MAX_SUBCOMMAND_DEPTH = 3  # `kubectl config set-context`
 DATA = ROOT.parent / "shared" / "data" / "bash"
 RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
 
@@ -90,9 +92,11 @@ def command_names(text: str, docs: BashDocs) -> list[str]:
 
 
 def _page_name(words: list[str], docs: BashDocs) -> str:
-    """`git branch ...` -> `git-branch` when that page exists (its record is named `git branch`)."""
-    if len(words) > 1 and docs.has_man_page(f"{words[0]}-{words[1]}"):
-        return f"{words[0]}-{words[1]}"
+    """`git branch ...` -> `git-branch` when that page exists (its record is named `git branch`);
+    the deepest such page of a command with nested sub-commands (`gh pr create` -> `gh-pr-create`)."""
+    for k in range(min(len(words), _MAX_SUBCOMMAND_DEPTH + 1), 1, -1):
+        if all(_SUBCOMMAND_WORD.fullmatch(w) for w in words[1:k]) and docs.has_man_page("-".join(words[:k])):
+            return "-".join(words[:k])
     return words[0]
 
 

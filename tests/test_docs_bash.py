@@ -167,6 +167,106 @@ def test_help2man_items_space_separated_spellings_and_infix_operators():
     }
 
 
+SYNOPSIS_ONLY_PAGE = r""".TH PERLISH 1
+.SH NAME
+perlish \- options shown only in the synopsis
+.SH SYNOPSIS
+\fBperlish\fR\ [\ \-sTt\ ]\ [\ \-F\fIpattern\fR\ ]\ [\ \-l[\fIoctal\fR]\ ]\ [\ \-b\ \fIbits\fR\ ]
+[\-\-tcp|\-t] {\-e|\-E} [\-Olevel] [\-\-] [\fIfile\fR ...]
+.SH DESCRIPTION
+Reads files.
+.TP
+.B \-s
+Listed here too, with its description.
+"""
+
+
+def test_options_shown_only_in_the_synopsis():
+    flags = by_flag(page_record(parse_roff(SYNOPSIS_ONLY_PAGE), "perlish"))
+    assert flags["-s"]["description"] == "Listed here too, with its description."  # the list wins
+    assert flags["-T"]["flags"] == ["-T"] and form(flags["-T"]) == (None, False, [])  # `[-sTt]`: a cluster
+    assert form(flags["-F"]) == ("pattern", False, [""])
+    assert form(flags["-l"]) == ("octal", True, [""])
+    assert form(flags["-b"]) == ("bits", False, [" "])
+    assert flags["--tcp"]["flags"] == ["--tcp", "-t"]
+    assert flags["-e"]["flags"] == ["-e", "-E"]
+    # a word repeating a letter is no cluster; `--` and operands are no options
+    assert "-Olevel" in flags and "-v" not in flags and "--" not in flags
+    assert set(flags) == {"-s", "-T", "-t", "-F", "-l", "-b", "--tcp", "-e", "-E", "-Olevel"}
+
+
+def test_a_synopsis_of_single_dash_long_options_has_no_clusters():
+    flags = by_flag(
+        page_record(parse_roff(".SH SYNOPSIS\nx11ish [\\-shared] [\\-display \\fIname\\fR]\n"), "x")
+    )
+    assert set(flags) == {"-shared", "-display"}
+
+
+PARAGRAPH_OPTIONS_PAGE = r""".TH PARAS 1
+.SH NAME
+paras \- options set as paragraphs
+.SH DESCRIPTION
+.SS \fB\-\-all\fP, \fB\-a\fP
+.PP
+Show all of them.
+.PP
+Still about \-\-all.
+.SS Other things
+Not an option.
+.PP
+\(bu \-\-batch, \-B
+.PP
+Print results in batch mode.
+.PP
+\(bu \-\-rate \fIpps\fR: the rate to send at.
+.SH OPTIONS
+.PP
+\fB\-f\fP, \fB\-\-filename\fP=[]
+	Files to read.
+.PP
+\fB\-\-dry\-run\fP=false
+	Only print.
+.SH COMMAND-LINE OPTIONS
+.PP
+\-T\fIlang\fR sets the output language.
+.PP
+\-v prints more; this is prose that opens with an option.
+"""
+
+
+def test_options_set_as_paragraphs():
+    flags = by_flag(page_record(parse_roff(PARAGRAPH_OPTIONS_PAGE), "paras"))
+    assert flags["--all"]["flags"] == ["--all", "-a"]  # a subsection title (podman, netstat)
+    assert flags["--all"]["description"] == "Show all of them. Still about --all."
+    assert flags["-B"]["flags"] == ["--batch", "-B"]  # DocBook bullets (mysql)
+    assert flags["-B"]["description"] == "Print results in batch mode."
+    assert (
+        form(flags["--rate"]) == ("pps", False, [" "])
+        and flags["--rate"]["description"] == "the rate to send at."
+    )
+    assert form(flags["-f"]) == ("value", False, [" ", "="])  # cobra: a default `[]` means a value
+    assert form(flags["--dry-run"]) == (None, False, [])  # cobra: a default `false` means a switch
+    assert form(flags["-T"]) == ("lang", False, [""])  # graphviz: the first word and its placeholder
+    assert flags["-v"]["description"] == "prints more; this is prose that opens with an option."
+    assert set(flags) == {
+        "--all",
+        "-a",
+        "--batch",
+        "-B",
+        "--rate",
+        "-f",
+        "--filename",
+        "--dry-run",
+        "-T",
+        "-v",
+    }
+
+
+def test_paragraphs_opening_with_an_option_count_only_without_list_items():
+    page = ".SH OPTIONS\n.TP\n.B \\-q\nQuiet.\n.PP\n\\-v may be given twice.\n"
+    assert set(by_flag(page_record(parse_roff(page), "x"))) == {"-q"}
+
+
 def test_roff_escapes_and_markers():
     page = parse_roff(".TH X 1\n.SH NAME\nx \\- a \\(lqtest\\(rq \\e \\fIarg\\fP\\&.\n")
     text = page.find("NAME").blocks[0].text
@@ -211,7 +311,9 @@ def test_system_link_wins_over_a_later_roots_page(tmp_path):
         (directory / name).write_bytes((FIXTURES / "mkbuild.1").read_bytes())
     os.symlink("mawk.1", system / "awk.1")
     os.symlink("openssl-cmds.1ssl", system / "ts.1ssl")
-    pages = ManPageSource(manpath=[str(system.parent), str(fetched.parent)], sections=("1",)).pages(fresh=True)
+    pages = ManPageSource(manpath=[str(system.parent), str(fetched.parent)], sections=("1",)).pages(
+        fresh=True
+    )
     by_file = {Path(p.file).name: p for p in pages.values()}
     assert by_file["mawk.1"].aliases == ["awk"]
     assert by_file["awk.1plan9"].stem == "awk(1plan9)"

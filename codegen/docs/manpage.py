@@ -19,13 +19,15 @@ from codegen.docs.flags import (
     apply_attached_forms,
     attached_forms,
     fill_from_synopsis,
+    looks_like_flag,
     merge_flags,
     parse_tag,
+    synopsis_flags,
     synopsis_values,
 )
 from codegen.docs.helptext import help_flags
 from codegen.docs.record import DocRecord
-from codegen.docs.roff import COMPRESSED_SUFFIXES, Block, RoffPage, Section, plain
+from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, COMPRESSED_SUFFIXES, Block, RoffPage, Section, plain
 
 # Sections whose list items are never option descriptions.
 _NOT_OPTIONS = frozenset(
@@ -79,9 +81,9 @@ def synopsis_lines(section: Section | None) -> list[str]:
     return lines
 
 
-def _item_bodies(section: Section) -> Iterable[tuple[Block, str]]:
-    """Each tagged block with its body: its own text, continuation paragraphs and deeper blocks
-    (nested lists included, as `term text`)."""
+def _item_bodies(section: Section) -> Iterable[tuple[str, str]]:
+    """Each tagged block's term with its body: its own text, continuation paragraphs and deeper
+    blocks (nested lists included, as `term text`)."""
     blocks = section.blocks
     for k, block in enumerate(blocks):
         if block.tag is None:
@@ -92,7 +94,72 @@ def _item_bodies(section: Section) -> Iterable[tuple[Block, str]]:
                 parts.append(plain(f"{nxt.tag} {nxt.text}" if nxt.tag else nxt.text))
             else:
                 break
-        yield block, " ".join(" ".join(parts).split())
+        yield block.tag, " ".join(" ".join(parts).split())
+
+
+_BULLET_RE = re.compile(r"^[•·]\s*")
+_TERM_END_RE = re.compile(r":\s|\t")  # masscan's `• --rate <pps>: ...`, cobra's `term<TAB>description`
+_COBRA_DEFAULT_RE = re.compile(r"=(?:true|false)$|=(\S*)$")
+_MAX_TERM_WORDS = 6
+
+
+def _cobra_term(term: str) -> str:
+    """cobra (kubectl, gh) writes an option with its default: `--all=false` is a switch,
+    `--output=""` or `-f, --filename=[]` take a value."""
+    return _COBRA_DEFAULT_RE.sub(lambda m: "" if m.group(1) is None else f"={ARG_OPEN}value{ARG_CLOSE}", term)
+
+
+def _paragraph_term(block: Block, plain_start: bool) -> tuple[str, str] | None:
+    """(term, rest of the paragraph) of an untagged paragraph that opens with an option: a subsection
+    title (`.SS --all, -a`: podman, netstat), a bullet (`• --batch, -B`: DocBook), a term ended by a
+    tab or `: `, or — with `plain_start` — the first word and a placeholder set in italics
+    (`-T<lang> sets the output language`: graphviz)."""
+    text = block.text.strip()
+    if block.heading:
+        return (text, "") if looks_like_flag(text) else None
+    bullet = _BULLET_RE.match(text)
+    text = text[bullet.end() :] if bullet else text
+    if not looks_like_flag(text):
+        return None
+    end = _TERM_END_RE.search(text)
+    if end and "\t" in end.group(0):
+        return _cobra_term(text[: end.start()].strip()), text[end.end() :]
+    if end and len(text[: end.start()].split()) <= _MAX_TERM_WORDS:
+        return text[: end.start()], text[end.end() :]
+    if bullet and len(text.split()) <= _MAX_TERM_WORDS:
+        return text, ""
+    if not plain_start:
+        return None
+    words = text.split(" ")
+    n = 2 if len(words) > 1 and words[1].startswith(ARG_OPEN) else 1
+    return " ".join(words[:n]), " ".join(words[n:])
+
+
+def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[str, str]]:
+    """Options set as paragraphs rather than list items, each with the paragraphs that follow it
+    up to the next such option."""
+    blocks = section.blocks
+    for k, block in enumerate(blocks):
+        if block.tag is not None or block.pre:
+            continue
+        found = _paragraph_term(block, plain_start)
+        if found is None:
+            continue
+        term, rest = found
+        parts = [plain(rest)]
+        for nxt in blocks[k + 1 :]:
+            if nxt.tag is not None or nxt.heading or (not nxt.pre and _paragraph_term(nxt, plain_start)):
+                break
+            parts.append(plain(nxt.text))
+        yield term, " ".join(" ".join(parts).split())
+
+
+def _section_items(section: Section) -> list[tuple[str, str]]:
+    """The option items of a section: its list items, then options set as paragraphs; a paragraph
+    that merely opens with an option counts only in an options section without list items."""
+    items = list(_item_bodies(section))
+    plain_start = "OPTION" in section.name.upper() and not any(parse_tag(tag) for tag, _ in items)
+    return items + list(_paragraph_items(section, plain_start))
 
 
 def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
@@ -103,8 +170,8 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
     for section in page.sections:
         if section.name.upper() in _NOT_OPTIONS:
             continue
-        for block, body in _item_bodies(section):
-            flag = parse_tag(apply_attached_forms(block.tag or "", forms), body)
+        for tag, body in _section_items(section):
+            flag = parse_tag(apply_attached_forms(tag, forms), body)
             if flag is None:
                 waiting.clear()
                 continue
@@ -116,10 +183,19 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
                     w["description"] = flag["description"]
                 waiting.clear()
             flags.append(flag)
-    if not flags:  # some pages show their options only as a verbatim copy of `--help`
+    if not any(parse_tag(tag) for s in page.sections for tag, _ in _item_bodies(s)):
+        # some pages show their options only as a verbatim copy of `--help` (busybox: one per applet)
         verbatim = "\n".join(plain(b.text) for s in page.sections for b in s.blocks if b.pre)
-        return help_flags(verbatim)
-    return merge_flags(flags)
+        flags += help_flags(verbatim)
+    return _with_synopsis_flags(merge_flags(flags), synopsis)
+
+
+def _with_synopsis_flags(flags: list[Flag], synopsis: str) -> list[Flag]:
+    """The listed options, then those only the synopsis shows (perl's, BSD pages'); a synopsis
+    group that names a listed option adds nothing: the list is the fuller description."""
+    named = {n for f in flags for n in f["flags"]}
+    extra = [f for f in synopsis_flags(synopsis) if not named.intersection(f["flags"])]
+    return flags + merge_flags(extra)
 
 
 def _synopsis_choices(synopsis: list[str]) -> list[str]:
