@@ -235,7 +235,10 @@ def page_subcommands(page: RoffPage, names: list[str], synopsis: list[str]) -> l
     return found
 
 
-def _record_names(stem: str, names: list[str], synopsis: list[str]) -> tuple[str, list[str]]:
+def _record_names(stem: str, names: list[str], synopsis: list[str], text: str = "") -> tuple[str, list[str]]:
+    """The record's name and aliases; the spaced invocation of a sub-command page (`git commit`)
+    when its synopsis shows it — or, for a page whose synopsis shows no invocation of it (npm's),
+    when its text does."""
     first = names[0] if names else stem
     words = first.split()
     if len(words) > 1 and re.sub(r"[\s_-]", "", first) == re.sub(r"[_-]", "", stem):
@@ -251,7 +254,24 @@ def _record_names(stem: str, names: list[str], synopsis: list[str]) -> tuple[str
             if spaced not in aliases:
                 aliases.append(spaced)
             break
+    else:
+        shown = any(line == name or line.startswith(name + " ") for line in synopsis)
+        if (
+            len(parts) == 2
+            and not shown
+            and re.search(rf"(?<![\w-]){re.escape(' '.join(parts))}(?![\w-])", text)
+        ):
+            aliases.append(" ".join(parts))
     return name, aliases
+
+
+def _link_invocations(name: str, aliases: list[str], links: Iterable[str]) -> list[str]:
+    """A sub-command page reached through a link of another tool's name (podman-build.1 as
+    docker-build.1) is invoked the same way: `docker build` like `podman build`."""
+    head, _, sub = name.partition("-")
+    if not sub or f"{head} {sub}" not in aliases:
+        return []
+    return [f"{link.partition('-')[0]} {sub}" for link in links if link.partition("-")[2] == sub]
 
 
 def page_record(
@@ -264,8 +284,9 @@ def page_record(
     synopsis_section = page.find("SYNOPSIS", "SYNOPSES")
     synopsis = synopsis_lines(synopsis_section)
     marked_synopsis = " ".join(b.text for b in synopsis_section.blocks) if synopsis_section else ""
-    name, record_aliases = _record_names(stem, names, synopsis)
-    for alias in aliases:
+    page_text = "\n".join(section.text for section in page.sections)
+    name, record_aliases = _record_names(stem, names, synopsis, page_text)
+    for alias in [*aliases, *_link_invocations(name, record_aliases, aliases)]:
         if alias != name and alias not in record_aliases:
             record_aliases.append(alias)
     flags = page_flags(page, marked_synopsis)
