@@ -162,7 +162,12 @@ def _section_items(section: Section) -> list[tuple[str, str]]:
     return items + list(_paragraph_items(section, plain_start))
 
 
+# a list item that is a sub-command's synopsis (tmux's `new-session [-AdDEPX] [-c start-directory]`)
+_SUBCOMMAND_TERM_RE = re.compile(r"[a-z][\w-]*\s+[\[{]-")
+
+
 def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
+    """The options a page lists, then those only its synopsis or its sub-commands' synopses show."""
     forms = attached_forms(synopsis)
     values = synopsis_values(synopsis)
     flags: list[Flag] = []
@@ -174,6 +179,8 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
             flag = parse_tag(apply_attached_forms(tag, forms), body)
             if flag is None:
                 waiting.clear()
+                if _SUBCOMMAND_TERM_RE.match(plain(tag)):
+                    synopsis += " " + tag
                 continue
             fill_from_synopsis(flag, values)
             if not body:
