@@ -262,6 +262,13 @@ def test_options_set_as_paragraphs():
     }
 
 
+def test_docbook_term_of_several_lines():
+    page = ".SH OPTIONS\n.PP\n\\fB\\-a\\fR\n.br\n\\fB\\-\\-data\\-only\\fR\n.RS 4\nDump only the data.\n.RE\n"
+    flags = by_flag(page_record(parse_roff(page), "pgish"))
+    assert set(flags) == {"-a", "--data-only"}
+    assert flags["-a"]["description"] == flags["--data-only"]["description"] == "Dump only the data."
+
+
 def test_paragraphs_opening_with_an_option_count_only_without_list_items():
     page = ".SH OPTIONS\n.TP\n.B \\-q\nQuiet.\n.PP\n\\-v may be given twice.\n"
     assert set(by_flag(page_record(parse_roff(page), "x"))) == {"-q"}

@@ -81,9 +81,9 @@ def synopsis_lines(section: Section | None) -> list[str]:
     return lines
 
 
-def _item_bodies(section: Section) -> Iterable[tuple[str, str]]:
-    """Each tagged block's term with its body: its own text, continuation paragraphs and deeper
-    blocks (nested lists included, as `term text`)."""
+def _item_bodies(section: Section) -> Iterable[tuple[int, str, str]]:
+    """Each tagged block's position, term and body: its own text, continuation paragraphs and
+    deeper blocks (nested lists included, as `term text`)."""
     blocks = section.blocks
     for k, block in enumerate(blocks):
         if block.tag is None:
@@ -94,7 +94,7 @@ def _item_bodies(section: Section) -> Iterable[tuple[str, str]]:
                 parts.append(plain(f"{nxt.tag} {nxt.text}" if nxt.tag else nxt.text))
             else:
                 break
-        yield block.tag, " ".join(" ".join(parts).split())
+        yield k, block.tag, " ".join(" ".join(parts).split())
 
 
 _BULLET_RE = re.compile(r"^[•·]\s*")
@@ -135,13 +135,19 @@ def _paragraph_term(block: Block, plain_start: bool) -> tuple[str, str] | None:
     return " ".join(words[:n]), " ".join(words[n:])
 
 
-def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[str, str]]:
+def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[int, str, str]]:
     """Options set as paragraphs rather than list items, each with the paragraphs that follow it
-    up to the next such option."""
+    up to the next such option. A one-line option right before a list item is another spelling
+    of that item (DocBook's `-a .br --data-only` term, of which only the last line is the tag)."""
     blocks = section.blocks
     for k, block in enumerate(blocks):
         if block.tag is not None or block.pre:
             continue
+        if k + 1 < len(blocks) and blocks[k + 1].tag is not None and block.lines == 1:
+            text = block.text.strip()
+            if looks_like_flag(text) and len(text.split()) <= _MAX_TERM_WORDS:
+                yield k, text, ""
+                continue
         found = _paragraph_term(block, plain_start)
         if found is None:
             continue
@@ -151,15 +157,16 @@ def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[str,
             if nxt.tag is not None or nxt.heading or (not nxt.pre and _paragraph_term(nxt, plain_start)):
                 break
             parts.append(plain(nxt.text))
-        yield term, " ".join(" ".join(parts).split())
+        yield k, term, " ".join(" ".join(parts).split())
 
 
 def _section_items(section: Section) -> list[tuple[str, str]]:
-    """The option items of a section: its list items, then options set as paragraphs; a paragraph
-    that merely opens with an option counts only in an options section without list items."""
+    """The option items of a section in page order: its list items and options set as paragraphs;
+    a paragraph that merely opens with an option counts only in an options section without list
+    items."""
     items = list(_item_bodies(section))
-    plain_start = "OPTION" in section.name.upper() and not any(parse_tag(tag) for tag, _ in items)
-    return items + list(_paragraph_items(section, plain_start))
+    plain_start = "OPTION" in section.name.upper() and not any(parse_tag(tag) for _, tag, _ in items)
+    return [(tag, body) for _, tag, body in sorted([*items, *_paragraph_items(section, plain_start)])]
 
 
 # a list item that is a sub-command's synopsis (tmux's `new-session [-AdDEPX] [-c start-directory]`)
@@ -190,7 +197,7 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
                     w["description"] = flag["description"]
                 waiting.clear()
             flags.append(flag)
-    if not any(parse_tag(tag) for s in page.sections for tag, _ in _item_bodies(s)):
+    if not any(parse_tag(tag) for s in page.sections for _, tag, _ in _item_bodies(s)):
         # some pages show their options only as a verbatim copy of `--help` (busybox: one per applet)
         verbatim = "\n".join(plain(b.text) for s in page.sections for b in s.blocks if b.pre)
         flags += help_flags(verbatim)
