@@ -41,6 +41,7 @@ BASH_ACCEPTS = [
     "echo `pwd`/`basename \"$0\"` \"a b\"",  # two in one word
     "kill -9 `cat pid.txt 2>/dev/null`",
     "mkdir -p path/to/{a,b}/{x,y} && ping -c 1 192.168.1.{1..254}",  # braces inside a word
+    "rm -rf /usr/local/{lib/node{,/.npm,_modules},bin}/npm* folder{?,[1-4]?,50}",  # nested, with globs
     "find . -name “*.old” | wc –l",  # typographic quotes and dashes are word characters
     'echo "naïve $x café" `echo é`',
     "nix profile install nixpkgs#hello",  # `#` inside a word
@@ -67,6 +68,7 @@ BASH_REJECTS = [
     "echo `echo $(pwd)`",  # no `$( )` inside backquotes
     "ls ==",  # tree-sitter-bash reads a word starting `==` as an error
     "ls a #b",  # a `#` that starts a word opens a comment
+    "ls {a,{b,{c}}}",  # braces nest one level
 ]
 
 
@@ -216,6 +218,7 @@ def bash_grammar() -> str:
         "ls -l `find . -name '*.c' | xargs grep -l main` | tar -cf x.tar -T -",
         "grep -e `ls pat` x",
         "find . -type d -exec ls new/{} \\; | xargs -I{} ls {}/x",  # braces in words and attached values
+        "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:

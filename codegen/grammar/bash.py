@@ -202,7 +202,7 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         "operand: OPERAND | substitution_word",
         'end_of_options: " " "--" (" " WORD)~1..4',
         'bq_end_of_options: " " "--" (" " BQ_WORD)~1..4',
-        'EXEC_END: "\\\\;" | "\';\'" | "+"',
+        'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',
     ]
     if leading_command:
         head += _LEADING_COMMAND
