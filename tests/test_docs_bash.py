@@ -269,9 +269,15 @@ def test_docbook_term_of_several_lines():
     assert flags["-a"]["description"] == flags["--data-only"]["description"] == "Dump only the data."
 
 
-def test_paragraphs_opening_with_an_option_count_only_without_list_items():
-    page = ".SH OPTIONS\n.TP\n.B \\-q\nQuiet.\n.PP\n\\-v may be given twice.\n"
-    assert set(by_flag(page_record(parse_roff(page), "x"))) == {"-q"}
+def test_paragraphs_opening_with_an_option_beside_list_items():
+    page = (
+        ".SH OPTIONS\n.TP\n.B \\-q \\fIlevel\\fR\nQuiet.\n.PP\n\\-q may be given twice.\n"
+        ".PP\n\\fB\\-d\\fR, \\fB\\-\\-show\\-disks\\fR[=false] Show all mounted disks\n"
+    )
+    flags = by_flag(page_record(parse_roff(page), "x"))
+    assert set(flags) == {"-q", "-d", "--show-disks"}
+    assert form(flags["-q"]) == ("level", False, [" "])  # the list item's form, not the prose's
+    assert form(flags["-d"]) == ("false", True, [" ", "="]) and flags["-d"]["flags"] == ["-d", "--show-disks"]
 
 
 def test_options_of_sub_commands_listed_with_their_synopses():

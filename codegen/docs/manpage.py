@@ -128,10 +128,13 @@ def _paragraph_term(block: Block, plain_start: bool) -> tuple[str, str] | None:
         return text[: end.start()], text[end.end() :]
     if bullet and len(text.split()) <= _MAX_TERM_WORDS:
         return text, ""
-    if not plain_start:
+    if not plain_start or block.cont:  # a paragraph continuing a list item's body is its prose
         return None
     words = text.split(" ")
-    n = 2 if len(words) > 1 and words[1].startswith(ARG_OPEN) else 1
+    n = 1  # the spellings (`-d, --show-disks[=false] Show all mounted disks`: gdu) and a placeholder
+    while n < len(words) and words[n - 1].endswith(",") and looks_like_flag(words[n]):
+        n += 1
+    n += n < len(words) and words[n].startswith(ARG_OPEN)
     return " ".join(words[:n]), " ".join(words[n:])
 
 
@@ -160,13 +163,14 @@ def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[int,
         yield k, term, " ".join(" ".join(parts).split())
 
 
-def _section_items(section: Section) -> list[tuple[str, str]]:
-    """The option items of a section in page order: its list items and options set as paragraphs;
-    a paragraph that merely opens with an option counts only in an options section without list
-    items."""
-    items = list(_item_bodies(section))
-    plain_start = "OPTION" in section.name.upper() and not any(parse_tag(tag) for _, tag, _ in items)
-    return [(tag, body) for _, tag, body in sorted([*items, *_paragraph_items(section, plain_start)])]
+def _section_items(section: Section) -> list[tuple[str, str, bool]]:
+    """The option items of a section in page order, each (term, body, whether it is a list item):
+    its list items and options set as paragraphs; a paragraph that merely opens with an option
+    counts only in an options section."""
+    items = [(k, tag, body, True) for k, tag, body in _item_bodies(section)]
+    plain_start = "OPTION" in section.name.upper()
+    paragraphs = [(k, tag, body, False) for k, tag, body in _paragraph_items(section, plain_start)]
+    return [(tag, body, listed) for _, tag, body, listed in sorted([*items, *paragraphs])]
 
 
 # a list item that is a sub-command's synopsis (tmux's `new-session [-AdDEPX] [-c start-directory]`)
@@ -179,10 +183,12 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
     values = synopsis_values(synopsis)
     flags: list[Flag] = []
     waiting: list[Flag] = []  # items typeset together (.PD 0) share the next description
+    listed_names: set[str] = set()
+    from_paragraphs: list[Flag] = []
     for section in page.sections:
         if section.name.upper() in _NOT_OPTIONS:
             continue
-        for tag, body in _section_items(section):
+        for tag, body, listed in _section_items(section):
             flag = parse_tag(apply_attached_forms(tag, forms), body)
             if flag is None:
                 waiting.clear()
@@ -197,6 +203,13 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
                     w["description"] = flag["description"]
                 waiting.clear()
             flags.append(flag)
+            if listed:
+                listed_names.update(flag["flags"])
+            else:
+                from_paragraphs.append(flag)
+    # an option a list item describes keeps the item's form, not that of a paragraph mentioning it
+    mentions = {id(f) for f in from_paragraphs if listed_names.intersection(f["flags"])}
+    flags = [f for f in flags if id(f) not in mentions]
     if not any(parse_tag(tag) for s in page.sections for _, tag, _ in _item_bodies(s)):
         # some pages show their options only as a verbatim copy of `--help` (busybox: one per applet)
         verbatim = "\n".join(plain(b.text) for s in page.sections for b in s.blocks if b.pre)
