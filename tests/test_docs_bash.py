@@ -299,6 +299,9 @@ def test_sub_command_invocations_from_the_text_and_from_links():
     podman = ".SH NAME\npodman-build\n.SH SYNOPSIS\n\\fBpodman build\\fP [\\fIoptions\\fP]\n"
     rec = page_record(parse_roff(podman), "podman-build", aliases=["docker-build", "buildah"])
     assert rec.aliases == ["podman build", "docker-build", "buildah", "docker build"]
+    nested = ".SH NAME\npodman-network-ls\n.SH SYNOPSIS\n\\fBpodman network ls\\fP\n"
+    rec = page_record(parse_roff(nested), "podman-network-ls", aliases=["docker-network-ls"])
+    assert rec.aliases == ["podman network ls", "docker-network-ls", "docker network ls"]
 
 
 def test_roff_escapes_and_markers():

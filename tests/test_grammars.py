@@ -47,6 +47,8 @@ BASH_ACCEPTS = [
     "nix profile install nixpkgs#hello",  # `#` inside a word
     "find . -name [ab]* | tr -s [:blank:] x",  # glob brackets
     'test "$x" = y',  # a lone `=`
+    'chown $(id -u):$(id -g) x && mv "$f" "$(dirname "$f")/$(basename "$f" | tr a b)"',  # 2 in a word
+    "mkdir $(cat f | tr -dc a-z | fold -w 32 | head -n 1)",  # four commands in a substitution
 ]
 BASH_REJECTS = [
     "ls |",
@@ -69,6 +71,7 @@ BASH_REJECTS = [
     "ls ==",  # tree-sitter-bash reads a word starting `==` as an error
     "ls a #b",  # a `#` that starts a word opens a comment
     "ls {a,{b,{c}}}",  # braces nest one level
+    "echo $(a)$(b)$(c)$(d)",  # at most three substitutions in a word
 ]
 
 
@@ -219,6 +222,7 @@ def bash_grammar() -> str:
         "grep -e `ls pat` x",
         "find . -type d -exec ls new/{} \\; | xargs -I{} ls {}/x",  # braces in words and attached values
         "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
+        "find . -print0 | xargs -0 ls -l --",  # `--` and no operand after it: xargs appends them
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:

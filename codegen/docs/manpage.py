@@ -296,9 +296,10 @@ def _link_invocations(name: str, aliases: list[str], links: Iterable[str]) -> li
     """A sub-command page reached through a link of another tool's name (podman-build.1 as
     docker-build.1) is invoked the same way: `docker build` like `podman build`."""
     head, _, sub = name.partition("-")
-    if not sub or f"{head} {sub}" not in aliases:
+    spaced = next((a for a in aliases if a.startswith(head + " ") and a.replace(" ", "-") == name), None)
+    if spaced is None:
         return []
-    return [f"{link.partition('-')[0]} {sub}" for link in links if link.partition("-")[2] == sub]
+    return [link.partition("-")[0] + spaced[len(head) :] for link in links if link.partition("-")[2] == sub]
 
 
 def page_record(
