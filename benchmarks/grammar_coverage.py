@@ -37,12 +37,22 @@ from codegen.grammar import GrammarError, build_grammar  # noqa: E402
 from codegen.grammar.ansible import is_plain  # noqa: E402
 from codegen.grammar.base import base_grammar  # noqa: E402
 from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS  # noqa: E402
-from codegen.grammar.check import TASK_KEYWORDS, _FlagTable, _parser, _words, fill_flag_placeholders  # noqa: E402
+from codegen.grammar.check import (  # noqa: E402
+    EXEC_ENDS,
+    TASK_KEYWORDS,
+    _FlagTable,
+    _parser,
+    _words,
+    fill_flag_placeholders,
+)
 from codegen.grammar.lint import accepts  # noqa: E402
 from codegen.paths import home  # noqa: E402
 from codegen.schema import schema_of  # noqa: E402
 
 _BARE_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_./-]*")  # keys YAML takes bare, as the grammar writes them
+_KEYPRESS = re.compile(r"<[^<>\s]+(?: [^<>\s]+)?>")  # `<Ctrl c>`, `<Esc><:>q!<Enter>`
+_SUBCOMMAND_WORD = re.compile(r"[a-z][a-z0-9-]*")
+_MAX_SUBCOMMAND_DEPTH = 3  # `kubectl config set-context`
 DATA = ROOT.parent / "shared" / "data" / "bash"
 RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
 
@@ -90,9 +100,11 @@ def command_names(text: str, docs: BashDocs) -> list[str]:
 
 
 def _page_name(words: list[str], docs: BashDocs) -> str:
-    """`git branch ...` -> `git-branch` when that page exists (its record is named `git branch`)."""
-    if len(words) > 1 and docs.has_man_page(f"{words[0]}-{words[1]}"):
-        return f"{words[0]}-{words[1]}"
+    """`git branch ...` -> `git-branch` when that page exists (its record is named `git branch`);
+    the deepest such page of a command with nested sub-commands (`gh pr create` -> `gh-pr-create`)."""
+    for k in range(min(len(words), _MAX_SUBCOMMAND_DEPTH + 1), 1, -1):
+        if all(_SUBCOMMAND_WORD.fullmatch(w) for w in words[1:k]) and docs.has_man_page("-".join(words[:k])):
+            return "-".join(words[:k])
     return words[0]
 
 
@@ -207,6 +219,8 @@ def bash_coverage(limit: int | None) -> dict:
 
 
 def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
+    if _KEYPRESS.match(text):
+        return "keys pressed in an interactive program (tldr `<Ctrl c>`), not a shell command"
     if not accepts(base_grammar("bash"), text):
         return "syntax outside the base grammar"
     undocumented = [n for n in names if docs.record(n) is None]
@@ -219,13 +233,39 @@ def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
         words = [
             c.text.decode() for c in node.children if c.type not in ("file_redirect", "variable_assignment")
         ]
-        record = docs.record(words[0]) if words else None
-        if record is None:
-            continue
-        table = _FlagTable(schema_of(record).flags)
-        if any(w.startswith("-") and w not in ("-", "--") and table.classify(w) is None for w in words[1:]):
-            return "flag not in the man page's option list"
+        for segment in _segments(words, docs):
+            record = docs.record(_page_name(segment, docs))
+            if record is None:
+                continue
+            flags = schema_of(record).flags
+            table = _FlagTable(flags)
+            if any(
+                w.startswith("-") and w not in ("-", "--") and table.classify(w) is None for w in segment[1:]
+            ):
+                if not flags:
+                    return "a command's page lists no options (npm's, pages of another tool of the name)"
+                return "flag not in the man page's option list"
     return "other (length caps, sub-command forms)"
+
+
+def _segments(words: list[str], docs: BashDocs) -> list[list[str]]:
+    """A command's words split by the command they belong to: a runner's (`sudo -u x`) and the one it
+    runs, find's and each `-exec` command's."""
+    if not words:
+        return []
+    if words[0] in COMMAND_RUNNERS:
+        inner = _runner_command(words, docs)
+        if inner is not None:
+            return [words[:inner], *_segments(words[inner:], docs)]
+    for i, word in enumerate(words):
+        if word in EXEC_FLAGS and i + 1 < len(words):
+            end = next((j for j in range(i + 1, len(words)) if words[j] in EXEC_ENDS), len(words))
+            return [
+                words[:i],
+                *_segments(words[i + 1 : end], docs),
+                *_segments([words[0], *words[end + 1 :]], docs),
+            ]
+    return [words]
 
 
 def _walk(node):

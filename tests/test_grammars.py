@@ -40,6 +40,15 @@ BASH_ACCEPTS = [
     "ln -s dir/`ls -rt dir | tail -n1` latest",  # backquotes inside a word
     "echo `pwd`/`basename \"$0\"` \"a b\"",  # two in one word
     "kill -9 `cat pid.txt 2>/dev/null`",
+    "mkdir -p path/to/{a,b}/{x,y} && ping -c 1 192.168.1.{1..254}",  # braces inside a word
+    "rm -rf /usr/local/{lib/node{,/.npm,_modules},bin}/npm* folder{?,[1-4]?,50}",  # nested, with globs
+    "find . -name “*.old” | wc –l",  # typographic quotes and dashes are word characters
+    'echo "naïve $x café" `echo é`',
+    "nix profile install nixpkgs#hello",  # `#` inside a word
+    "find . -name [ab]* | tr -s [:blank:] x",  # glob brackets
+    'test "$x" = y',  # a lone `=`
+    'chown $(id -u):$(id -g) x && mv "$f" "$(dirname "$f")/$(basename "$f" | tr a b)"',  # 2 in a word
+    "mkdir $(cat f | tr -dc a-z | fold -w 32 | head -n 1)",  # four commands in a substitution
 ]
 BASH_REJECTS = [
     "ls |",
@@ -59,6 +68,10 @@ BASH_REJECTS = [
     "echo `echo \\`pwd\\``",
     "echo `echo 'a`b'`",
     "echo `echo $(pwd)`",  # no `$( )` inside backquotes
+    "ls ==",  # tree-sitter-bash reads a word starting `==` as an error
+    "ls a #b",  # a `#` that starts a word opens a comment
+    "ls {a,{b,{c}}}",  # braces nest one level
+    "echo $(a)$(b)$(c)$(d)",  # at most three substitutions in a word
 ]
 
 
@@ -207,6 +220,9 @@ def bash_grammar() -> str:
         "grep -e foo -- -x",
         "ls -l `find . -name '*.c' | xargs grep -l main` | tar -cf x.tar -T -",
         "grep -e `ls pat` x",
+        "find . -type d -exec ls new/{} \\; | xargs -I{} ls {}/x",  # braces in words and attached values
+        "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
+        "find . -print0 | xargs -0 ls -l --",  # `--` and no operand after it: xargs appends them
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:

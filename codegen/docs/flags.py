@@ -301,3 +301,86 @@ def merge_flags(flags: list[Flag]) -> list[Flag]:
         if seen["arg"] is None and flag["arg"] is not None:
             seen.update(arg=flag["arg"], arg_optional=flag["arg_optional"], separators=flag["separators"])
     return list(merged.values())
+
+
+# A flag word of a synopsis once the group marks around it are stripped: `[-v]`, `{-e|-l}`, `[--tcp|-t]`.
+_SYNOPSIS_OPENERS = "[{(|"
+_SYNOPSIS_CLOSERS = "]})|,"
+_SYNOPSIS_NAME_RE = re.compile(r"(?:--?|\+)[A-Za-z0-9?][A-Za-z0-9_-]*")
+# an italic run that starts with a flag (`[\fI-b key\fR]`, nnn): the marks belong to the placeholder
+_MARKED_FLAG_RE = re.compile(ARG_OPEN + r"(-[A-Za-z0-9][^\s" + ARG_CLOSE + r"]*)\s*")
+
+
+def _synopsis_tokens(synopsis: str) -> list[str]:
+    text = _MARKED_FLAG_RE.sub(lambda m: m.group(1) + " " + ARG_OPEN, synopsis.replace("\xa0", " "))
+    return text.replace(ARG_OPEN + ARG_CLOSE, "").split()
+
+
+def _synopsis_value(token: str | None) -> str | None:
+    """The placeholder word after a flag (`-b <bits>` set in italics), else None: an operand set in
+    roman type cannot be told from a value."""
+    if token is None or not token.startswith(ARG_OPEN):
+        return None
+    word = plain(token).strip(_SYNOPSIS_OPENERS + _SYNOPSIS_CLOSERS + ".")
+    return word if word and not word.startswith(("-", "[")) else None
+
+
+def _strip_unbalanced(word: str) -> str:
+    """`-v]]` → `-v`, `-l[octal]]` → `-l[octal]`: closing marks of the groups around a word go, its
+    own optional part stays."""
+    while word and word[-1] in _SYNOPSIS_CLOSERS + ".":
+        opener = {"]": "[", "}": "{", ")": "("}.get(word[-1])
+        if opener is not None and word.count(opener) >= word.count(word[-1]):
+            break
+        word = word[:-1]
+    return word
+
+
+def _synopsis_terms(synopsis: str) -> list[str]:
+    """Option terms as the synopsis shows them, alternatives of one group as one term
+    (`[--tcp|-t]` → `--tcp, -t`), a value placeholder that follows in the same group appended."""
+    tokens = _synopsis_tokens(synopsis)
+    terms: list[str] = []
+    for k, token in enumerate(tokens):
+        body = _strip_unbalanced(token.lstrip(_SYNOPSIS_OPENERS))
+        closed = body != token.lstrip(_SYNOPSIS_OPENERS)  # the group ends with the flag: no value after it
+        pieces = [_strip_unbalanced(p) for p in body.split("|")]
+        pieces = [p for p in pieces if _SYNOPSIS_NAME_RE.match(plain(p)) and plain(p) not in ("--", "-")]
+        if not pieces:
+            continue
+        value = (
+            None
+            if closed or "|" in body.rstrip(_SYNOPSIS_CLOSERS)
+            else _synopsis_value(tokens[k + 1] if k + 1 < len(tokens) else None)
+        )
+        if value is not None and parse_spelling(pieces[-1]) and parse_spelling(pieces[-1])[1] is None:
+            pieces[-1] += f" {ARG_OPEN}{value}{ARG_CLOSE}"
+        terms.append(", ".join(pieces))
+    return terms
+
+
+def synopsis_flags(synopsis: str) -> list[Flag]:
+    """The options a synopsis shows (perl, compress and netstat list theirs only there), one entry
+    per group. A single-dash word of distinct letters without a value is a cluster of one-letter
+    switches (`[-sTtuUWX]`, POSIX's notation), unless the synopsis writes single-dash long options
+    with values (`-display name`: X11's notation), where it is one option (`-shared`); a word that
+    repeats a letter (`-Olevel` in roman type) is never a cluster."""
+    flags = [f for f in (parse_tag(term, "shown in the synopsis") for term in _synopsis_terms(synopsis)) if f]
+    long_single = any(
+        f["arg"] and " " in f["separators"] and any(re.fullmatch(r"-[A-Za-z]\w+", n) for n in f["flags"])
+        for f in flags
+    )
+    out: list[Flag] = []
+    for flag in flags:
+        names = flag["flags"]
+        letters = names[0][1:]
+        cluster = (
+            len(names) == 1
+            and re.fullmatch(r"-[A-Za-z0-9]{2,}", names[0])
+            and len(set(letters)) == len(letters)
+        )
+        if cluster and not long_single and flag["arg"] is None:
+            out += [{**flag, "flags": [f"-{c}"]} for c in letters]
+        else:
+            out.append(flag)
+    return out

@@ -19,13 +19,15 @@ from codegen.docs.flags import (
     apply_attached_forms,
     attached_forms,
     fill_from_synopsis,
+    looks_like_flag,
     merge_flags,
     parse_tag,
+    synopsis_flags,
     synopsis_values,
 )
 from codegen.docs.helptext import help_flags
 from codegen.docs.record import DocRecord
-from codegen.docs.roff import COMPRESSED_SUFFIXES, Block, RoffPage, Section, plain
+from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, COMPRESSED_SUFFIXES, Block, RoffPage, Section, plain
 
 # Sections whose list items are never option descriptions.
 _NOT_OPTIONS = frozenset(
@@ -79,9 +81,9 @@ def synopsis_lines(section: Section | None) -> list[str]:
     return lines
 
 
-def _item_bodies(section: Section) -> Iterable[tuple[Block, str]]:
-    """Each tagged block with its body: its own text, continuation paragraphs and deeper blocks
-    (nested lists included, as `term text`)."""
+def _item_bodies(section: Section) -> Iterable[tuple[int, str, str]]:
+    """Each tagged block's position, term and body: its own text, continuation paragraphs and
+    deeper blocks (nested lists included, as `term text`)."""
     blocks = section.blocks
     for k, block in enumerate(blocks):
         if block.tag is None:
@@ -92,21 +94,106 @@ def _item_bodies(section: Section) -> Iterable[tuple[Block, str]]:
                 parts.append(plain(f"{nxt.tag} {nxt.text}" if nxt.tag else nxt.text))
             else:
                 break
-        yield block, " ".join(" ".join(parts).split())
+        yield k, block.tag, " ".join(" ".join(parts).split())
+
+
+_BULLET_RE = re.compile(r"^[•·]\s*")
+_TERM_END_RE = re.compile(r":\s|\t")  # masscan's `• --rate <pps>: ...`, cobra's `term<TAB>description`
+_COBRA_DEFAULT_RE = re.compile(r"=(?:true|false)$|=(\S*)$")
+_MAX_TERM_WORDS = 6
+
+
+def _cobra_term(term: str) -> str:
+    """cobra (kubectl, gh) writes an option with its default: `--all=false` is a switch,
+    `--output=""` or `-f, --filename=[]` take a value."""
+    return _COBRA_DEFAULT_RE.sub(lambda m: "" if m.group(1) is None else f"={ARG_OPEN}value{ARG_CLOSE}", term)
+
+
+def _paragraph_term(block: Block, plain_start: bool) -> tuple[str, str] | None:
+    """(term, rest of the paragraph) of an untagged paragraph that opens with an option: a subsection
+    title (`.SS --all, -a`: podman, netstat), a bullet (`• --batch, -B`: DocBook), a term ended by a
+    tab or `: `, or — with `plain_start` — the first word and a placeholder set in italics
+    (`-T<lang> sets the output language`: graphviz)."""
+    text = block.text.strip()
+    if block.heading:
+        return (text, "") if looks_like_flag(text) else None
+    bullet = _BULLET_RE.match(text)
+    text = text[bullet.end() :] if bullet else text
+    if not looks_like_flag(text):
+        return None
+    end = _TERM_END_RE.search(text)
+    if end and "\t" in end.group(0):
+        return _cobra_term(text[: end.start()].strip()), text[end.end() :]
+    if end and len(text[: end.start()].split()) <= _MAX_TERM_WORDS:
+        return text[: end.start()], text[end.end() :]
+    if bullet and len(text.split()) <= _MAX_TERM_WORDS:
+        return text, ""
+    if not plain_start or block.cont:  # a paragraph continuing a list item's body is its prose
+        return None
+    words = text.split(" ")
+    n = 1  # the spellings (`-d, --show-disks[=false] Show all mounted disks`: gdu) and a placeholder
+    while n < len(words) and words[n - 1].endswith(",") and looks_like_flag(words[n]):
+        n += 1
+    n += n < len(words) and words[n].startswith(ARG_OPEN)
+    return " ".join(words[:n]), " ".join(words[n:])
+
+
+def _paragraph_items(section: Section, plain_start: bool) -> Iterable[tuple[int, str, str]]:
+    """Options set as paragraphs rather than list items, each with the paragraphs that follow it
+    up to the next such option. A one-line option right before a list item is another spelling
+    of that item (DocBook's `-a .br --data-only` term, of which only the last line is the tag)."""
+    blocks = section.blocks
+    for k, block in enumerate(blocks):
+        if block.tag is not None or block.pre:
+            continue
+        if k + 1 < len(blocks) and blocks[k + 1].tag is not None and block.lines == 1:
+            text = block.text.strip()
+            if looks_like_flag(text) and len(text.split()) <= _MAX_TERM_WORDS:
+                yield k, text, ""
+                continue
+        found = _paragraph_term(block, plain_start)
+        if found is None:
+            continue
+        term, rest = found
+        parts = [plain(rest)]
+        for nxt in blocks[k + 1 :]:
+            if nxt.tag is not None or nxt.heading or (not nxt.pre and _paragraph_term(nxt, plain_start)):
+                break
+            parts.append(plain(nxt.text))
+        yield k, term, " ".join(" ".join(parts).split())
+
+
+def _section_items(section: Section) -> list[tuple[str, str, bool]]:
+    """The option items of a section in page order, each (term, body, whether it is a list item):
+    its list items and options set as paragraphs; a paragraph that merely opens with an option
+    counts only in an options section."""
+    items = [(k, tag, body, True) for k, tag, body in _item_bodies(section)]
+    plain_start = "OPTION" in section.name.upper()
+    paragraphs = [(k, tag, body, False) for k, tag, body in _paragraph_items(section, plain_start)]
+    return [(tag, body, listed) for _, tag, body, listed in sorted([*items, *paragraphs])]
+
+
+# a list item that is a sub-command's synopsis (tmux's `new-session [-AdDEPX] [-c start-directory]`)
+_SUBCOMMAND_TERM_RE = re.compile(r"[a-z][\w-]*\s+[\[{]-")
 
 
 def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
+    """The options a page lists, then those only its synopsis or its sub-commands' synopses show."""
     forms = attached_forms(synopsis)
     values = synopsis_values(synopsis)
     flags: list[Flag] = []
     waiting: list[Flag] = []  # items typeset together (.PD 0) share the next description
+    listed_names: set[str] = set()
+    from_paragraphs: list[Flag] = []
     for section in page.sections:
         if section.name.upper() in _NOT_OPTIONS:
             continue
-        for block, body in _item_bodies(section):
-            flag = parse_tag(apply_attached_forms(block.tag or "", forms), body)
+        for tag, body, listed in _section_items(section):
+            flag = parse_tag(apply_attached_forms(tag, forms), body)
             if flag is None:
                 waiting.clear()
+                if _SUBCOMMAND_TERM_RE.match(plain(tag)):
+                    synopsis += " " + tag
                 continue
             fill_from_synopsis(flag, values)
             if not body:
@@ -116,10 +203,26 @@ def page_flags(page: RoffPage, synopsis: str = "") -> list[Flag]:
                     w["description"] = flag["description"]
                 waiting.clear()
             flags.append(flag)
-    if not flags:  # some pages show their options only as a verbatim copy of `--help`
+            if listed:
+                listed_names.update(flag["flags"])
+            else:
+                from_paragraphs.append(flag)
+    # an option a list item describes keeps the item's form, not that of a paragraph mentioning it
+    mentions = {id(f) for f in from_paragraphs if listed_names.intersection(f["flags"])}
+    flags = [f for f in flags if id(f) not in mentions]
+    if not any(parse_tag(tag) for s in page.sections for _, tag, _ in _item_bodies(s)):
+        # some pages show their options only as a verbatim copy of `--help` (busybox: one per applet)
         verbatim = "\n".join(plain(b.text) for s in page.sections for b in s.blocks if b.pre)
-        return help_flags(verbatim)
-    return merge_flags(flags)
+        flags += help_flags(verbatim)
+    return _with_synopsis_flags(merge_flags(flags), synopsis)
+
+
+def _with_synopsis_flags(flags: list[Flag], synopsis: str) -> list[Flag]:
+    """The listed options, then those only the synopsis shows (perl's, BSD pages'); a synopsis
+    group that names a listed option adds nothing: the list is the fuller description."""
+    named = {n for f in flags for n in f["flags"]}
+    extra = [f for f in synopsis_flags(synopsis) if not named.intersection(f["flags"])]
+    return flags + merge_flags(extra)
 
 
 def _synopsis_choices(synopsis: list[str]) -> list[str]:
@@ -159,7 +262,10 @@ def page_subcommands(page: RoffPage, names: list[str], synopsis: list[str]) -> l
     return found
 
 
-def _record_names(stem: str, names: list[str], synopsis: list[str]) -> tuple[str, list[str]]:
+def _record_names(stem: str, names: list[str], synopsis: list[str], text: str = "") -> tuple[str, list[str]]:
+    """The record's name and aliases; the spaced invocation of a sub-command page (`git commit`)
+    when its synopsis shows it — or, for a page whose synopsis shows no invocation of it (npm's),
+    when its text does."""
     first = names[0] if names else stem
     words = first.split()
     if len(words) > 1 and re.sub(r"[\s_-]", "", first) == re.sub(r"[_-]", "", stem):
@@ -175,7 +281,25 @@ def _record_names(stem: str, names: list[str], synopsis: list[str]) -> tuple[str
             if spaced not in aliases:
                 aliases.append(spaced)
             break
+    else:
+        shown = any(line == name or line.startswith(name + " ") for line in synopsis)
+        if (
+            len(parts) == 2
+            and not shown
+            and re.search(rf"(?<![\w-]){re.escape(' '.join(parts))}(?![\w-])", text)
+        ):
+            aliases.append(" ".join(parts))
     return name, aliases
+
+
+def _link_invocations(name: str, aliases: list[str], links: Iterable[str]) -> list[str]:
+    """A sub-command page reached through a link of another tool's name (podman-build.1 as
+    docker-build.1) is invoked the same way: `docker build` like `podman build`."""
+    head, _, sub = name.partition("-")
+    spaced = next((a for a in aliases if a.startswith(head + " ") and a.replace(" ", "-") == name), None)
+    if spaced is None:
+        return []
+    return [link.partition("-")[0] + spaced[len(head) :] for link in links if link.partition("-")[2] == sub]
 
 
 def page_record(
@@ -188,8 +312,9 @@ def page_record(
     synopsis_section = page.find("SYNOPSIS", "SYNOPSES")
     synopsis = synopsis_lines(synopsis_section)
     marked_synopsis = " ".join(b.text for b in synopsis_section.blocks) if synopsis_section else ""
-    name, record_aliases = _record_names(stem, names, synopsis)
-    for alias in aliases:
+    page_text = "\n".join(section.text for section in page.sections)
+    name, record_aliases = _record_names(stem, names, synopsis, page_text)
+    for alias in [*aliases, *_link_invocations(name, record_aliases, aliases)]:
         if alias != name and alias not in record_aliases:
             record_aliases.append(alias)
     flags = page_flags(page, marked_synopsis)

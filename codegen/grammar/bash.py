@@ -200,9 +200,9 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         f"command_call: {alternatives(f'call_{i}' for i in range(len(commands)))}",
         f"bq_command_call: {alternatives(f'bq_call_{i}' for i in range(len(commands)))}",
         "operand: OPERAND | substitution_word",
-        'end_of_options: " " "--" (" " WORD)~1..4',
-        'bq_end_of_options: " " "--" (" " BQ_WORD)~1..4',
-        'EXEC_END: "\\\\;" | "\';\'" | "+"',
+        'end_of_options: " " "--" (" " WORD)~0..4',  # `xargs rm --`: the operands come from xargs
+        'bq_end_of_options: " " "--" (" " BQ_WORD)~0..4',
+        'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',
     ]
     if leading_command:
         head += _LEADING_COMMAND

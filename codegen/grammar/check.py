@@ -21,6 +21,8 @@ from codegen.grammar.base import base_grammar
 from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS
 from codegen.schema import AnsibleModule, AnsibleOption, BashCommand, BashFlag
 
+# how find's -exec command ends, as the shell passes `;` or `+` to it
+EXEC_ENDS = frozenset({"\\;", "';'", '";"', "+", "\\+", "'+'"})
 TASK_KEYWORDS = frozenset({"name", *keyword_alternatives(base_grammar("ansible"))})
 _JINJA = re.compile(r"^\{\{.*\}\}$", re.S)
 _FLAG_PLACEHOLDER = re.compile(r"\{\{\[(-[^|\]\s\"'{}]+)(?:\|-[^|\]\s\"'{}]+)+\]\}\}")
@@ -229,7 +231,7 @@ def _check_words(words: list[str], by_name: dict[str, BashCommand]) -> list[str]
         word = args[i]
         if word in EXEC_FLAGS and word in flags.exec_names:
             end = next(
-                (j for j in range(i + 1, len(args)) if args[j] in ("\\;", "';'", '";"', "+")), len(args)
+                (j for j in range(i + 1, len(args)) if args[j] in EXEC_ENDS), len(args)
             )
             problems += _check_words(args[i + 1 : end], by_name)
             i = end + 1
