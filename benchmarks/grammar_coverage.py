@@ -410,10 +410,30 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return (
-        "other (string over 200 characters, over 24 keys or 16 list items, nesting over 5 levels, "
-        "keys out of order past 62 options)"
-    )
+    return _cap_exceeded(task[key], len(schema_of(record).options)) or "other grammar limit"
+
+
+def _cap_exceeded(value, n_options: int, depth: int = 0) -> str | None:
+    """Which of the grammar's caps a task's arguments exceed (the first one found), if any; `depth`
+    counts the mappings around `value` (a module's arguments are depth 0)."""
+    from codegen.grammar.ansible import MAX_KEYS, MAX_LIST_ITEMS, MAX_SUBOPTION_DEPTH, TRACKED_BITS
+
+    if isinstance(value, str) and len(value) > 200:
+        return "cap: string over 200 characters"
+    if isinstance(value, list):
+        if len(value) > MAX_LIST_ITEMS:
+            return f"cap: over {MAX_LIST_ITEMS} list items"
+        return next((c for v in value if (c := _cap_exceeded(v, 0, depth))), None)
+    if isinstance(value, dict):
+        if len(value) > MAX_KEYS:
+            return f"cap: over {MAX_KEYS} keys in a mapping"
+        if depth > MAX_SUBOPTION_DEPTH:
+            return f"cap: nesting over {MAX_SUBOPTION_DEPTH} levels"
+        found = next((c for v in value.values() if (c := _cap_exceeded(v, 0, depth + 1))), None)
+        if found is None and depth == 0 and n_options > TRACKED_BITS:
+            return f"cap: keys out of documented order past {TRACKED_BITS} options"
+        return found
+    return None
 
 
 # ---------------------------------------------------------------- fortran

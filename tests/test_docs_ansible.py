@@ -14,8 +14,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen.docs.ansible import AnsibleCollectionSource, InstalledAnsibleSource, installed_module_names
+from codegen.docs.ansible_discovery import builtin_collection, installed_collections
 from codegen.docs.ansible_examples import parse_examples
+from codegen.docs.ansible_fragments import FragmentResolver
 from codegen.docs.ansible_markup import plain_text
+from codegen.docs.ansible_modules import ModuleFile, module_doc_record
 from codegen.docs.record import DocRecord
 from codegen.docs.source import SourceError
 
@@ -73,7 +76,9 @@ def test_doc_fragments_are_resolved(acme):
     assert options["api_url"]["default"] == "https://api.acme.example"
     assert options["timeout"]["default"] == 30  # the TIMEOUT variant: acme.infra.connection.timeout
     assert options["mode"]["type"] == "raw"  # ansible.builtin.files, from the installed ansible-core
-    assert set(acme["acme.infra.widget_info"].schema["options"]) == {"name", "api_url", "api_token"}
+    assert set(acme["acme.infra.widget_info"].schema["options"]) == {
+        "name", "api_url", "api_token", "state", "ids"  # the last two from its action plugin
+    }
 
 
 def test_constraints_come_from_literal_argument_spec(acme):
@@ -283,3 +288,37 @@ def test_examples_reproduce_each_task(tasks, indent, in_play):
     examples = parse_examples(text, {"acme.infra.widget"})
     assert [e.nl for e in examples] == [t["name"] for t in tasks]
     assert [yaml.safe_load(e.code) for e in examples] == [[t] for t in tasks]
+
+
+def test_options_only_a_same_named_action_plugin_declares_are_added(acme):
+    options = acme["acme.infra.widget_info"].schema["options"]
+    assert options["state"] == {
+        "required": False,
+        "type": "str",
+        "default": "present",
+        "choices": ["present", "absent"],
+        "description": "",
+    }
+    assert options["ids"]["elements"] == "int"
+    assert options["name"]["required"] is False  # documented as optional: the documentation wins
+    assert "timeout" not in options  # a computed spec field: its shape is unknown
+    assert "state" in acme["acme.infra.widget"].schema["options"]  # documented there; no plugin
+
+
+def test_installed_dnac_state_comes_from_its_action_plugin():
+    collection = next((c for c in installed_collections() if c.name == "cisco.dnac"), None)
+    if collection is None:
+        pytest.skip("cisco.dnac is not installed")
+    path = collection.modules_dir / "app_policy_queuing_profile.py"
+    module = ModuleFile("cisco.dnac.app_policy_queuing_profile", path, (), collection.version)
+    resolver = FragmentResolver({collection.name: collection.root}, builtin_collection().root)
+    record = module_doc_record(module, resolver)
+    assert record is not None
+    assert record.schema["options"]["state"]["choices"] == ["present", "absent"]
+
+
+def test_choices_written_as_markup_are_unwrapped():
+    from codegen.docs.ansible_record import options_schema
+
+    spec = {"bands": {"type": "str", "choices": ["C(2.4)", "V(5)", "C(a) or C(b)", "plain"]}}
+    assert options_schema(spec)["bands"]["choices"] == ["2.4", "5", "C(a) or C(b)", "plain"]

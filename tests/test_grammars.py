@@ -363,6 +363,8 @@ def test_ansible_named_task_is_one_task_with_the_request_as_its_name(request_tex
     assert accepts(g, task)
     assert not accepts(g, "- name: Something else\n  ansible.builtin.apt:\n    name: nginx")
     assert not accepts(g, task + "\n" + task)  # one task per request
+    assert accepts(g, task + "\n")  # a final line end, as in the EXAMPLES the model learned
+    assert not accepts(g, task + "\n\n")
 
 
 def test_bash_leading_command_grammar_starts_with_a_documented_command() -> None:
@@ -443,3 +445,62 @@ def test_fortran_openmp_loop_directive_named_as_in_the_index_enables_parallel_lo
     )
     assert accepts(build_grammar("fortran", [directive]).text, code)
     assert not accepts(build_grammar("fortran", pick("fortran", "sum")).text, code)
+
+
+def _acme_policy_grammar() -> tuple[str, list]:
+    record = DocRecord(
+        dsl="ansible",
+        name="acme.cloud.policy",
+        summary="",
+        text="",
+        schema={"options": {"policy": {"type": "json"}, "tags": {"type": "dict"}, "name": {"type": "str"}}},
+    )
+    return build_grammar("ansible", [record]).text, [schema_of(record)]
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        # a `json` option takes JSON text or YAML data (Ansible serialises it: check_type_jsonarg)
+        "policy:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n"
+        '          Action: "logs:CreateLogGroup"',
+        "policy: '{\"Version\": \"2012-10-17\"}'",
+        "policy:\n      - a\n      - b",
+        # a key without a value inside a free-form dict is YAML's null
+        "tags:\n      Env:\n      Team: web",
+        "tags:\n      Env:",
+    ],
+)
+def test_ansible_free_form_values_take_json_data_and_nulls(args: str) -> None:
+    grammar, modules = _acme_policy_grammar()
+    text = f"- name: x\n  acme.cloud.policy:\n    {args}"
+    assert check_ansible(text, modules) == []
+    assert accepts(grammar, text)
+
+
+@pytest.mark.parametrize("args", ["policy: 5", "policy: true", "name: a\n    tags: 3"])
+def test_ansible_json_options_refuse_numbers_and_booleans(args: str) -> None:
+    grammar, modules = _acme_policy_grammar()
+    text = f"- name: x\n  acme.cloud.policy:\n    {args}"
+    assert check_ansible(text, modules)
+    assert not accepts(grammar, text)
+
+
+@pytest.mark.parametrize(
+    "keywords",
+    [
+        "until:\n    - out is not failed\n    - out.rc == 0\n  retries: 5",
+        'async: "{{ timeout }}"\n  poll: 0',
+        'delay: "{{ pause }}"\n  throttle: 2',
+        "with_dict:\n    alice: one\n    bob:\n      - a\n      - b",
+        "with_file: /path/to/idp/metadata.xml",
+        'args: "{{ ldap_auth }}"',
+        "loop:\n    - name: a\n      env:\n        key1: first\n        key2: second",
+        "vars:\n    params:\n      files:\n        - a.yaml\n        - b.yaml\n      paths:\n        - vars",
+        "register: gather_administrator_user_exact_match_result",
+    ],
+)
+def test_ansible_task_keyword_forms(keywords: str) -> None:
+    text = f"- name: x\n  ansible.builtin.command: ls\n  {keywords}"
+    assert check_ansible(text, [schema_of(r) for r in pick("ansible", "ansible.builtin.command")]) == []
+    assert accepts(ansible_grammar(), text)

@@ -30,7 +30,7 @@ from codegen.docs.record import DocRecord
 from codegen.docs.source import SourceError, Unit, file_fingerprint
 
 # Part of every fingerprint: bump it when parsing changes so an index re-reads every unit.
-PARSER_VERSION = 1
+PARSER_VERSION = 2  # 2: options of a same-named action plugin's argument spec
 
 
 def _installed_by_name() -> dict[str, Collection]:
@@ -172,6 +172,7 @@ class AnsibleCollectionSource:
             return f"v{PARSER_VERSION}|core={core_version()}|" + _files_fingerprint(fragment_files)
         own_files = [
             *(collection.root / "plugins" / "doc_fragments").glob("**/*.py"),
+            *(collection.root / "plugins" / "action").glob("*.py"),
             collection.root / "meta" / "runtime.yml",
             collection.root / "galaxy.yml",
             collection.root / "MANIFEST.json",

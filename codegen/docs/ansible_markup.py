@@ -43,3 +43,14 @@ def plain_text(value: Any) -> str:
         return " ".join(part for part in (plain_text(item) for item in value) if part)
     text = _MARKUP.sub(_replace, str(value)).replace("HORIZONTALLINE", " ")
     return _SPACES.sub(" ", text).strip()
+
+
+_CODE_VALUE = re.compile(r"[CV]\(((?:\\.|[^)\\])*)\)")
+
+
+def unwrap_value(value: Any) -> Any:
+    """A documented value written as markup (`choices: [C(2.4), C(5)]`) -> the value (`2.4`, `5`).
+    ansible-doc shows markup only in descriptions; in a choice it is an authoring slip."""
+    if isinstance(value, str) and (match := _CODE_VALUE.fullmatch(value)):
+        return _unescape(match.group(1))
+    return value

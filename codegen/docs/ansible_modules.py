@@ -6,6 +6,7 @@ import logging
 from dataclasses import dataclass
 from pathlib import Path
 
+from codegen.docs.ansible_action import add_undocumented_options
 from codegen.docs.ansible_discovery import BUILTIN, Collection, builtin_collection, routing, symlink_aliases
 from codegen.docs.ansible_docstring import DocReadError, read_module_doc
 from codegen.docs.ansible_examples import parse_examples
@@ -87,6 +88,7 @@ def module_doc_record(
         return None
     if missing := resolver.apply(found.doc, module.path):
         log.log(missing_fragments_level, "%s: doc fragment(s) not found: %s", module.path, ", ".join(missing))
+    add_undocumented_options(found.doc, module.path)  # after the fragments: they document options too
     return module_record(
         name=module.name,
         aliases=list(module.aliases),

@@ -6,7 +6,7 @@ import datetime
 from typing import Any
 
 from codegen.docs.ansible_argspec import CONSTRAINT_KEYS
-from codegen.docs.ansible_markup import plain_text
+from codegen.docs.ansible_markup import plain_text, unwrap_value
 from codegen.docs.record import DocRecord, Example
 
 
@@ -42,7 +42,7 @@ def _option(spec: dict[str, Any]) -> dict[str, Any]:
     if isinstance(choices, dict):  # choices documented with a description each
         choices = list(choices)
     if isinstance(choices, list | tuple):
-        option["choices"] = _jsonable(list(choices))
+        option["choices"] = _jsonable([unwrap_value(c) for c in choices])
     if aliases := _string_list(spec.get("aliases")):
         option["aliases"] = aliases
     option["description"] = plain_text(spec.get("description"))

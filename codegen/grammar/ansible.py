@@ -134,6 +134,9 @@ class _Builder:
             return '" " JINJA'  # deeper than the cap: only a template keeps the suboptions valid
         if option.type == "raw" and not option.choices:
             return self.generic_value(indent, 0)
+        if option.type in ("json", "jsonarg") and not option.choices:
+            # a JSON string, or YAML data Ansible serialises to JSON (`check_type_jsonarg`)
+            return self.generic_value(indent, 0, scalar=f"({_STRING})")
         return f'" " ({self.scalar(option, option.type)})'
 
     def list_value(self, option: AnsibleOption, indent: int, depth: int) -> str:
@@ -162,23 +165,27 @@ class _Builder:
             self.lines.append(f"{name}: {body}")
         return name
 
-    def generic_value(self, indent: int, level: int) -> str:
+    def generic_value(self, indent: int, level: int, scalar: str = "scalar") -> str:
         """A free-form value after `key:` (key at `indent`): a scalar, or, `level` levels down from
-        the option, a block list or a mapping of any keys."""
+        the option, a block list or a mapping of any keys. Inside the value (level > 0) a key may
+        have no value (YAML's null: `tags:\n  Env:`). `scalar` is what the value may be at the top."""
+        name = f"any_{indent}_{level}" if scalar == "scalar" else f"any_{indent}_{level}_str"
+        null = ['""'] if level > 0 else []
         if level >= MAX_GENERIC_DEPTH:
-            return self.rule(f"any_{indent}_{level}", '" " scalar')
+            return self.rule(name, alternatives([f'" " {scalar}', *null]))
         pad = literal("\n" + " " * (indent + 2) + "- ")
         entry = self.rule(
             f"any_li_{indent}_{level}", f"{pad} (scalar | {self.generic_item(indent + 4, level + 1)})"
         )
         forms = [
-            '" " scalar',
+            f'" " {scalar}',
             '" []"',
             '" {}"',
             self.generic_mapping(indent + 2, level + 1),
             f"{entry}~1..{MAX_LIST_ITEMS}",
+            *null,
         ]
-        return self.rule(f"any_{indent}_{level}", alternatives(forms))
+        return self.rule(name, alternatives(forms))
 
     def generic_entry(self, indent: int, level: int) -> str:
         """One `key: value` of a mapping of any keys at `indent`."""
@@ -297,5 +304,5 @@ def ansible_rules(
         _keywords_rule(base),
     ]
     if task_name is not None:
-        head.insert(0, "start: task")
+        head.insert(0, 'start: task "\\n"?')  # the final newline: see grammars/ansible.lark
     return "\n".join(head + builder.lines) + "\n", summary

@@ -143,6 +143,8 @@ def _check_value(value: Any, option: AnsibleOption, where: str) -> list[str]:
         if not isinstance(value, dict):
             return [f"{where}: not a mapping"]
         return _check_mapping(value, option.suboptions, where) if option.suboptions else []
+    if option.type in ("json", "jsonarg") and not isinstance(value, str | list | dict):
+        return [f"{where}: {value!r} is not JSON text or data"]  # check_type_jsonarg
     if option.choices:
         allowed = {str(c).lower() if isinstance(c, bool) else str(c) for c in option.choices}
         shown = str(value).lower() if isinstance(value, bool) else str(value)
