@@ -112,11 +112,30 @@ def test_fast_tokenizer_agrees_with_transformers(model_dir: str, tiny_model_dir:
     ours, theirs = FastTokenizer.from_dir(path), PreTrainedTokenizerFast.from_pretrained(path)
     assert len(ours) == len(theirs)
     assert (ours.eos_token_id, ours.bos_token_id) == (theirs.eos_token_id, theirs.bos_token_id)
-    texts = ["find . -name '*.log' -mtime +7 -delete", "- name: Install nginx\n  apt:\n    name: nginx\n",
-             "      CALL DGEMM('N', 'N', M, N, K, 1.0D0, A, LDA)\n", "naïve ünïcode ✓ <|endoftext|>"]
+    texts = [
+        "find . -name '*.log' -mtime +7 -delete",
+        "- name: Install nginx\n  apt:\n    name: nginx\n",
+        "      CALL DGEMM('N', 'N', M, N, K, 1.0D0, A, LDA)\n",
+        "naïve ünïcode ✓ <|endoftext|>",
+    ]
     for text in texts:
         ids = ours.encode(text, add_special_tokens=False)
         assert ids == theirs.encode(text, add_special_tokens=False)
         assert ours.decode(ids, skip_special_tokens=True) == theirs.decode(ids, skip_special_tokens=True)
     config = json.loads((path / "tokenizer_config.json").read_text())
     assert ours.eos_token_id == ours.backend_tokenizer.token_to_id(config["eos_token"])
+
+
+@pytest.mark.parametrize(
+    ("damaged", "content"), [("model.safetensors", b"\x00" * 64), ("tokenizer.json", b"{bad")]
+)
+def test_a_damaged_model_directory_is_an_input_error(
+    tmp_path: Path, tiny_model_dir: Path, damaged: str, content: bytes
+) -> None:
+    import shutil
+
+    broken = tmp_path / "model"
+    shutil.copytree(tiny_model_dir, broken)
+    (broken / damaged).write_bytes(content)
+    with pytest.raises(InputError, match="could not be loaded"):
+        load_model(broken, "cpu")

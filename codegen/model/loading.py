@@ -102,7 +102,9 @@ def _load_numpy(path: Path) -> LoadedModel:
     try:
         tokenizer = FastTokenizer.from_dir(path)
         model = NumpyLlama.load(path)
-    except (OSError, ValueError, KeyError) as exc:
+    # `tokenizers` reports a malformed tokenizer.json as a bare Exception, safetensors a damaged
+    # weights file as SafetensorError: either is a broken model directory, not a crash
+    except Exception as exc:
         raise InputError(f"{path}: the model could not be loaded ({exc})") from exc
     # matrices this small gain nothing from BLAS threads, and threads spinning while another
     # process holds the second core made each step ~2.5x slower
