@@ -355,8 +355,8 @@ class _Decoder:
 
     def _choose(self, logits: np.ndarray, rank: int) -> int:
         if self.temperature == 0.0:
-            allowed = int(np.isfinite(logits).sum())
-            if rank == 0 or allowed <= rank:
+            # greedy steps after the first never rank: skip counting the allowed tokens there
+            if rank == 0 or int(np.isfinite(logits).sum()) <= rank:
                 return int(np.argmax(logits))
             return int(np.argsort(-logits, kind="stable")[rank])
         if self.top_k is not None:
