@@ -223,6 +223,7 @@ def bash_grammar() -> str:
         "find . -type d -exec ls new/{} \\; | xargs -I{} ls {}/x",  # braces in words and attached values
         "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
         "find . -print0 | xargs -0 ls -l --",  # `--` and no operand after it: xargs appends them
+        "find . -mtime -7 -size -100k | tar -cf - -T -",  # negative numbers and `-` as values
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:
@@ -232,7 +233,8 @@ def test_bash_specialised_accepts_documented_flags(text: str) -> None:
 @pytest.mark.parametrize(
     "text",
     ["ls --no-such-flag", "ls -Z9q", "sort file", "grep -rn TODO . | sort", "xargs rm", "find . -exec rm {}",
-     "ls `sort f`", "ls `ls --no-such-flag`", "ls `grep -e\\$x f`"],
+     "ls `sort f`", "ls `ls --no-such-flag`", "ls `grep -e\\$x f`",
+     "grep -e --count f", "ls `grep -e -c f`", "tar -f -x"],  # a value that reads as a flag
 )
 def test_bash_specialised_rejects_undocumented(text: str) -> None:
     assert not accepts(bash_grammar(), text)

@@ -54,14 +54,14 @@ class _Context:
     between backquotes, whose words avoid what bash would unescape there (grammars/bash.lark)."""
 
     prefix: str
-    word: str
+    value: str  # a flag's value or a runner's operand: not a word a reader would take for a flag
     operand: str
     redirect: str
     part: str  # an attached flag value: its parts, at most 31
 
 
-_PLAIN = _Context("", "word", "operand", "redirect", "WORD_PART~1..31")
-_BACKQUOTED = _Context("bq_", "BQ_WORD", "BQ_OPERAND", "bq_redirect", "BQ_PART~1..31")
+_PLAIN = _Context("", "value", "operand", "redirect", "WORD_PART~1..31")
+_BACKQUOTED = _Context("bq_", "BQ_VALUE", "BQ_OPERAND", "bq_redirect", "BQ_PART~1..31")
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
 
@@ -139,7 +139,7 @@ class _FlagForms:
             args.append(name)
         if before:
             terms[f"FLAG_VALUE_{index}"] = alternatives(before)
-            args.append(f'FLAG_VALUE_{index} " " {ctx.word}')
+            args.append(f'FLAG_VALUE_{index} " " {ctx.value}')
         if self.exec_flags:
             terms[f"EXEC_{index}"] = alternatives(literal(f) for f in sorted(set(self.exec_flags)))
             args.append(f'EXEC_{index} " " {ctx.prefix}command_call " " EXEC_END')
@@ -165,7 +165,7 @@ def _call_lines(i: int, cmd: BashCommand, forms: _FlagForms, ctx: _Context) -> t
         if args:
             lines.append(f"{p}arg_{i}: {alternatives(args)}")
         head = f"COMMAND_{i}" + (f' (" " {p}arg_{i})~0..6' if args else "")
-        head += f' " " {ctx.word}' * operands
+        head += f' " " {ctx.value}' * operands
         lines.append(f'{p}call_{i}: {head} (" " {p}command_call)?')
         return terms, lines
     lines.append(f"{p}arg_{i}: {alternatives([*flag_args, ctx.operand, ctx.redirect])}")
@@ -200,6 +200,11 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         f"command_call: {alternatives(f'call_{i}' for i in range(len(commands)))}",
         f"bq_command_call: {alternatives(f'bq_call_{i}' for i in range(len(commands)))}",
         "operand: OPERAND | substitution_word",
+        # a value may be a negative number (`-mtime -7`, `tail -n -5`), not another flag
+        "value: OPERAND | NEGATIVE | substitution_word",
+        "BQ_VALUE: BQ_OPERAND | NEGATIVE_BQ",
+        "NEGATIVE: /-[0-9]/ WORD_PART~0..62",
+        "NEGATIVE_BQ: /-[0-9]/ BQ_PART~0..62",
         'end_of_options: " " "--" (" " WORD)~0..4',  # `xargs rm --`: the operands come from xargs
         'bq_end_of_options: " " "--" (" " BQ_WORD)~0..4',
         'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',
