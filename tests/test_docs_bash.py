@@ -18,8 +18,10 @@ from codegen.docs.bash import BuiltinSource, HelpSource, ManPageSource, TldrSour
 from codegen.docs.flags import merge_flags, parse_tag
 from codegen.docs.helptext import parse_help
 from codegen.docs.manpage import page_record, page_stem, parse_name_line
+from codegen.docs.record import Example
 from codegen.docs.roff import ARG_CLOSE, ARG_OPEN, parse_roff, plain
 from codegen.docs.source import Unit
+from codegen.docs.tldr_usage import example_flags, invocation
 
 FIXTURES = Path(__file__).parent / "fixtures" / "bash"
 
@@ -449,7 +451,8 @@ def test_tldr_source_merges_platforms(tmp_path):
         ("Terminate a process", "kill {{pid}}"),
         ("List signal names", "kill -l"),
     ]
-    assert kill.schema == {} and kill.dsl == "bash"
+    assert kill.schema["options"][0]["flags"] == ["-l"] and kill.dsl == "bash"
+    assert records["tar"].schema == {} and records["tar"].aliases == []  # no flag, runs its own name
     assert kill.source == "tldr:linux/kill,tldr:common/kill"
     assert records["tar"].text == "Archiving utility.\nCreate an archive"
 
@@ -461,6 +464,41 @@ def test_tldr_packaged_pages_load():
     assert len(records) > 3000
     assert len({r.name for r in records}) == len(records)
     assert all(r.examples for r in records)
+
+
+def _examples(*codes: str) -> list[Example]:
+    return [Example(nl=f"example {i}", code=c) for i, c in enumerate(codes)]
+
+
+@pytest.mark.parametrize(
+    ("page", "codes", "expected"),
+    [
+        ("aws-s3-sync", ["aws s3 sync {{dir}} s3://{{b}}", "aws s3 sync . s3://x --delete"], "aws s3 sync"),
+        ("pacman-remove", ["sudo pacman -R {{pkg}}", "sudo pacman -Rs {{pkg}}"], "pacman"),
+        ("docker-compose", ["docker-compose up", "docker compose down"], "docker-compose"),
+        ("ntl", ["tldr netlify"], ""),  # an alias page runs another program
+    ],
+)
+def test_tldr_invocation_is_what_the_examples_run(page, codes, expected):
+    assert invocation(page, _examples(*codes)) == expected
+
+
+def test_tldr_example_flags_keep_their_spelling_and_attached_values():
+    examples = _examples(
+        "sudo pacman -Rs {{package}} --noconfirm | tee log",
+        "pacman {{[-Q|--query]}} -j{{4}} --root={{path}} -5 - -- -x",
+        "pacman --root {{path}} > out --after-redirect",
+        "other -z",
+    )
+    flags = {f["flags"][0]: (f["arg"], f["arg_optional"], f["separators"]) for f in example_flags("pacman", examples)}
+    assert flags == {
+        "-Rs": (None, False, [" "]),  # a cluster stays the word the example wrote
+        "--noconfirm": (None, False, [" "]),
+        "-Q": (None, False, [" "]),
+        "--query": (None, False, [" "]),
+        "-j": ("value", True, [""]),
+        "--root": ("value", True, ["="]),
+    }  # not the pipe's `tee`, a negative number, `-`, `--`, words after a redirection, other programs
 
 
 # ---------------------------------------------------------------- --help of undocumented programs

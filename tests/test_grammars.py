@@ -6,15 +6,17 @@ from __future__ import annotations
 import random
 import re
 import string
+from dataclasses import replace
 
 import pytest
 import yaml
 
-from codegen.docs.record import DocRecord
+from codegen.docs.record import DocRecord, Example
+from codegen.docs.tldr_usage import example_flags, invocation
 from codegen.grammar import GrammarError, build_grammar
 from codegen.grammar.ansible import task_name_scalar
 from codegen.grammar.base import base_grammar
-from codegen.grammar.check import check_ansible
+from codegen.grammar.check import check_ansible, check_bash
 from codegen.grammar.lint import accepts, lint, matcher_for, walk
 from codegen.schema import schema_of
 from tests.grammar_fixtures import pick
@@ -240,6 +242,38 @@ def test_bash_specialised_rejects_undocumented(text: str) -> None:
     assert not accepts(bash_grammar(), text)
 
 
+def tldr_page_records() -> list[DocRecord]:
+    """Two training tldr pages as TldrSource reads them: one runs a sub-command, one its program."""
+    pages = {
+        "aws-s3-sync": ["aws s3 sync {{dir}} s3://{{bucket}}", "aws s3 sync . s3://x --delete"],
+        "pacman-remove": ["sudo pacman -Rs {{package}}", "sudo pacman -R --noconfirm {{package}}"],
+    }
+    out = []
+    for page, codes in pages.items():
+        examples = [Example(nl=f"example {i}", code=c) for i, c in enumerate(codes)]
+        command = invocation(page, examples)
+        schema = {"options": example_flags(command, examples)}
+        out.append(DocRecord(dsl="bash", name=page, aliases=[command], summary="", text="", schema=schema))
+    return out
+
+
+@pytest.mark.parametrize("text", ["aws s3 sync . s3://b/x --delete", "pacman -Rs --noconfirm vim"])
+def test_tldr_pages_write_the_invocation_their_examples_run(text: str) -> None:
+    records = [*pick("bash", "ls"), *tldr_page_records()]
+    assert accepts(build_grammar("bash", records).text, text)
+    assert check_bash(text, [schema_of(r) for r in records]) == []
+
+
+def test_check_bash_reads_invocations_of_several_words_and_joins_a_programs_documents() -> None:
+    aws, pacman = (schema_of(r) for r in tldr_page_records())
+    ls = schema_of(pick("bash", "ls")[0])
+    also_pacman = replace(ls, name="pacman")  # another page of the program (a man page): its flags count too
+    assert check_bash("aws s3 sync . s3://b --delete", [aws]) == []
+    assert check_bash("aws s3 ls", [aws]) == ["undocumented command 'aws'"]
+    assert check_bash("pacman -Rs x && pacman -la", [pacman, also_pacman]) == []
+    assert check_bash("pacman --query", [pacman, also_pacman]) == ["pacman: undocumented flag '--query'"]
+
+
 def ansible_grammar() -> str:
     return build_grammar(
         "ansible",
@@ -430,8 +464,6 @@ def test_fortran_argument_rank_counts_only_top_level_dimension_commas() -> None:
 
 
 def test_fortran_openmp_loop_directive_named_as_in_the_index_enables_parallel_loops() -> None:
-    from codegen.docs.record import DocRecord
-
     directive = DocRecord(
         dsl="fortran",
         name="!$omp parallel do",

@@ -25,8 +25,10 @@ Output that shows neither a usage line nor an option is dropped.
 BuiltinSource — `help -m` pages of every Bash builtin (`compgen -b`), from one `bash` process.
 
 TldrSource — codegen/docs/data/tldr-pages.jsonl.gz (training pages only), one record per page name;
-a page present for both `linux` and `common` becomes one record (linux first). Schema is empty: the
-index merges tldr examples into the man page record of the same name.
+a page present for both `linux` and `common` becomes one record (linux first). Its alias is the
+invocation its examples run (`aws s3 sync` for aws-s3-sync) and its options are the flags they pass
+(codegen.docs.tldr_usage); the index merges its examples into the man page record of the same name,
+whose schema comes first.
 """
 
 from __future__ import annotations
@@ -53,6 +55,7 @@ from codegen.docs.manpage import page_record, page_stem
 from codegen.docs.record import DocRecord, Example
 from codegen.docs.roff import parse_roff, read_roff, read_text, resolve_so
 from codegen.docs.source import SourceError, Unit, file_fingerprint
+from codegen.docs.tldr_usage import example_flags, invocation
 from codegen.paths import package_data
 
 DEFAULT_MAN_ROOTS = ("/usr/local/share/man", "/usr/local/man", "/usr/share/man")
@@ -520,4 +523,10 @@ class TldrSource:
             record.source += f",tldr:{page['id']}"
         for record in records.values():
             record.text = "\n".join([record.summary, *(e.nl for e in record.examples)])
+            command = invocation(record.name, record.examples)
+            if command and command != record.name:
+                record.aliases = [command]
+            options = example_flags(command or record.name, record.examples)
+            if options:
+                record.schema = {"options": options}
         return list(records.values())

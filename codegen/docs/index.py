@@ -45,7 +45,7 @@ from codegen.splits import held_out
 FORMAT = 3
 # Bump when a documentation parser's output changes (flag extraction, man page names): the index stamp
 # changes, so the index rebuilds, and no unit parsed by the older parsers is reused.
-PARSERS = 3
+PARSERS = 4  # 4: tldr pages' invocations and example flags
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 

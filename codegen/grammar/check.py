@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from dataclasses import replace
 from typing import Any
 
 import tree_sitter_bash
@@ -187,7 +188,12 @@ def check_bash(text: str, commands: list[BashCommand]) -> list[str]:
         problems += [f"tree-sitter-bash (placeholders filled) {e}" for e in syntax_errors("bash", filled)]
     if problems:
         return problems
-    by_name = {n: c for c in commands for n in c.names}
+    by_name: dict[str, BashCommand] = {}
+    for cmd in commands:
+        for n in cmd.names:
+            seen = by_name.get(n)
+            # two documents of one program (a man page, a tldr page running it): either's flags
+            by_name[n] = cmd if seen is None else replace(seen, flags=seen.flags + cmd.flags)
     tree = _parser("bash").parse(filled.encode())
 
     def visit(node: Node) -> None:
@@ -221,7 +227,9 @@ def _words(command: Node) -> list[str]:
 def _check_words(words: list[str], by_name: dict[str, BashCommand]) -> list[str]:
     if not words:
         return []
-    name, args = words[0], words[1:]
+    # the longest documented invocation the words start with (`aws s3 sync`, else `aws`)
+    k = next((k for k in range(min(len(words), 4), 1, -1) if " ".join(words[:k]) in by_name), 1)
+    name, args = " ".join(words[:k]), words[k:]
     command = by_name.get(name)
     if command is None:
         return [f"undocumented command {name!r}"]
