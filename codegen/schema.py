@@ -67,10 +67,15 @@ class BashCommand:
     aliases: tuple[str, ...]
     flags: tuple[BashFlag, ...]
     subcommands: tuple[str, ...] = ()
+    spoken: tuple[str, ...] = ()  # what a command line writes, when that is not the page's names
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+    @property
+    def invocations(self) -> tuple[str, ...]:
+        return self.spoken or self.names
 
 
 @dataclass(frozen=True, slots=True)
@@ -182,7 +187,14 @@ def _bash_flag(spec: Any) -> BashFlag | None:
 def _bash(record: DocRecord) -> BashCommand:
     flags = tuple(f for f in (_bash_flag(s) for s in record.schema.get("options") or []) if f is not None)
     subs = tuple(s for s in _strs(record.schema.get("subcommands")) if s.replace("-", "").isalnum())
-    return BashCommand(name=record.name, aliases=tuple(record.aliases), flags=flags, subcommands=subs)
+    # A sub-command page is run as its spaced invocation (`gcloud pubsub topics update`, not the page
+    # name gcloud-pubsub-topics-update); a tldr page without a man page as what its examples run.
+    spoken = tuple(a for a in record.aliases if " " in a)
+    if not spoken and record.source.startswith("tldr:"):
+        spoken = tuple(record.aliases)
+    return BashCommand(
+        name=record.name, aliases=tuple(record.aliases), flags=flags, subcommands=subs, spoken=spoken
+    )
 
 
 def _fortran(record: DocRecord) -> FortranRoutine | None:

@@ -188,7 +188,7 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
     summary: list[str] = []
     for i, cmd in enumerate(commands):
         forms = _FlagForms(cmd.flags)
-        terms[f"COMMAND_{i}"] = alternatives(literal(n) for n in dict.fromkeys(cmd.names))
+        terms[f"COMMAND_{i}"] = alternatives(literal(n) for n in dict.fromkeys(cmd.invocations))
         for ctx in (_PLAIN, _BACKQUOTED):
             ctx_terms, ctx_lines = _call_lines(i, cmd, forms, ctx)
             terms.update(ctx_terms)
