@@ -51,6 +51,8 @@ BASH_ACCEPTS = [
     'test "$x" = y',  # a lone `=`
     'chown $(id -u):$(id -g) x && mv "$f" "$(dirname "$f")/$(basename "$f" | tr a b)"',  # 2 in a word
     "mkdir $(cat f | tr -dc a-z | fold -w 32 | head -n 1)",  # four commands in a substitution
+    "ls " + "dir/" * 40 + "file",  # no length cap on words (grammars/bash.lark: mask speed)
+    "echo '" + "a b " * 50 + "' \"" + "c d " * 40 + '"',  # nor on quoted strings
 ]
 BASH_REJECTS = [
     "ls |",
@@ -226,6 +228,7 @@ def bash_grammar() -> str:
         "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
         "find . -print0 | xargs -0 ls -l --",  # `--` and no operand after it: xargs appends them
         "find . -mtime -7 -size -100k | tar -cf - -T -",  # negative numbers and `-` as values
+        "grep --include=" + "x" * 40 + " -e y `grep --include=" + "x" * 40 + " z`",  # long attached values
     ],
 )
 def test_bash_specialised_accepts_documented_flags(text: str) -> None:

@@ -57,11 +57,11 @@ class _Context:
     value: str  # a flag's value or a runner's operand: not a word a reader would take for a flag
     operand: str
     redirect: str
-    part: str  # an attached flag value: its parts, at most 31
+    part: str  # an attached flag value: its parts
 
 
-_PLAIN = _Context("", "value", "operand", "redirect", "WORD_PART~1..31")
-_BACKQUOTED = _Context("bq_", "BQ_VALUE", "BQ_OPERAND", "bq_redirect", "BQ_PART~1..31")
+_PLAIN = _Context("", "value", "operand", "redirect", "WORD_PART+")
+_BACKQUOTED = _Context("bq_", "BQ_VALUE", "BQ_OPERAND", "bq_redirect", "BQ_PART+")
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
 
@@ -203,8 +203,8 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         # a value may be a negative number (`-mtime -7`, `tail -n -5`), not another flag
         "value: OPERAND | NEGATIVE | substitution_word",
         "BQ_VALUE: BQ_OPERAND | NEGATIVE_BQ",
-        "NEGATIVE: /-[0-9]/ WORD_PART~0..62",
-        "NEGATIVE_BQ: /-[0-9]/ BQ_PART~0..62",
+        "NEGATIVE: /-[0-9]/ WORD_PART*",
+        "NEGATIVE_BQ: /-[0-9]/ BQ_PART*",
         'end_of_options: " " "--" (" " WORD)~0..4',  # `xargs rm --`: the operands come from xargs
         'bq_end_of_options: " " "--" (" " BQ_WORD)~0..4',
         'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',
