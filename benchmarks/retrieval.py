@@ -87,24 +87,8 @@ def hit(names: list[str], gold: set[str]) -> bool:
     return any(n in gold or n.lower() in gold for n in names)
 
 
-def command_of(index: DocIndex, position: int) -> str:
-    """The program a Bash document belongs to: `git` for the `git-commit` page (its spaced alias
-    `git commit` says it is a subcommand page), else the program most of its examples run (`pacman`
-    for the tldr page pacman-remove), else the document's own name. tldr's command accuracy compares
-    exactly this, the first word of the command."""
-    rec = index.record(position)
-    if rec.dsl != "bash":
-        return rec.name
-    spaced = [a for a in rec.aliases if " " in a]
-    if spaced:
-        return spaced[0].split()[0]
-    programs = Counter(example_command(e.code) for e in rec.examples)
-    programs.pop("", None)
-    return programs.most_common(1)[0][0] if programs else rec.name
-
-
 def hit_names(index: DocIndex, hits: list[Hit]) -> list[str]:
-    return [n for h in hits for n in (h.name, command_of(index, h.position))]
+    return [n for h in hits for n in (h.name, index.programs[h.position])]
 
 
 def main() -> None:

@@ -8,7 +8,8 @@ Layout under `$DSLGEN_HOME/index-v{FORMAT}/`:
       manifest.json        format, stamp, sources, counts, per-unit fingerprints, build seconds
       units.jsonl.gz       per-unit parsed records: the cache that makes rebuilds incremental
       records.jsonl        merged records, one JSON per line; offsets.npy gives each line's byte offset
-      meta.json            dsl/name/summary per record (all a query needs before fetching records)
+      meta.json            dsl/name/summary/prior/program per record (all a query needs before fetching
+                           records)
       langid.npz           the request-phrasing language classifier (codegen/langid.py)
       bm25-full/           bm25s index + vocabulary over name, summary, body and option text
       bm25-short/          the same over name, aliases and summary only
@@ -37,12 +38,13 @@ from codegen.atomic import atomic_write_text
 from codegen.docs.record import DSLS, DocRecord
 from codegen.docs.search_text import FIELDS, make_bm25_tokenizer
 from codegen.docs.source import Source, SourceError, Unit
+from codegen.docs.tldr_usage import program
 from codegen.errors import IndexUnavailable, InputError
 from codegen.langid import LanguageModel
 from codegen.paths import home
 from codegen.splits import held_out
 
-FORMAT = 3
+FORMAT = 4  # 4: each document's program in meta.json
 # Bump when a documentation parser's output changes (flag extraction, man page names): the index stamp
 # changes, so the index rebuilds, and no unit parsed by the older parsers is reused.
 PARSERS = 4  # 4: tldr pages' invocations and example flags
@@ -276,6 +278,7 @@ def _write_records(build: Path, records: list[DocRecord]) -> None:
         "name": [r.name for r in records],
         "summary": [r.summary for r in records],
         "prior": [r.prior for r in records],
+        "program": [program(r) for r in records],
     }
     (build / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
@@ -327,9 +330,10 @@ class DocIndex:
             self.names: list[str] = meta["name"]
             self.summaries: list[str] = meta["summary"]
             self.priors = np.asarray(meta["prior"], dtype=np.float32)
+            self.programs: list[str] = meta["program"]
             self._offsets = np.load(build / "offsets.npy")
             if len(self._offsets) != len(self.names) + 1 or not (
-                len(self.dsl) == len(self.names) == len(self.priors)
+                len(self.dsl) == len(self.names) == len(self.priors) == len(self.programs)
             ):
                 raise ValueError("record tables disagree in length")
             size = (build / "records.jsonl").stat().st_size

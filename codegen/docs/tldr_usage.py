@@ -14,7 +14,7 @@ from collections import Counter
 from collections.abc import Iterable
 
 from codegen.docs.flags import Flag
-from codegen.docs.record import Example
+from codegen.docs.record import DocRecord, Example
 
 RUNNERS = frozenset({"sudo", "doas"})
 # a tldr example's words: placeholders (which may hold spaces), quoted strings, plain words
@@ -29,6 +29,20 @@ def _words(code: str) -> list[str]:
     while words and words[0] in RUNNERS:
         words = words[1:]
     return words
+
+
+def program(record: DocRecord) -> str:
+    """The program a Bash document belongs to, as tldr's command accuracy reads a command (its first
+    word): `git` for the git-commit page (its spaced alias `git commit`), else the program most of its
+    examples run (`pacman` for the tldr page pacman-remove), else the document's own name."""
+    if record.dsl != "bash":
+        return record.name
+    spaced = [a for a in record.aliases if " " in a]
+    if spaced:
+        return spaced[0].split()[0]
+    firsts = Counter(words[0] for words in (_words(e.code) for e in record.examples) if words)
+    programs = Counter({w: c for w, c in firsts.items() if "{{" not in w})
+    return programs.most_common(1)[0][0] if programs else record.name
 
 
 def invocation(page: str, examples: Iterable[Example]) -> str:
