@@ -227,6 +227,7 @@ def bash_grammar() -> str:
         "find . -exec grep -l x {} \\+ -exec ls '{}' '+' -exec ls {} \";\"",  # every way to pass `+` or `;`
         "find . -print0 | xargs -0 ls -l --",  # `--` and no operand after it: xargs appends them
         "find . -mtime -7 -size -100k | tar -cf - -T -",  # negative numbers and `-` as values
+        "find . -mtime -$DAYS -not -name '*.gz' -perm -u+s",  # an expression or a mode may read as a flag
         "grep --include=" + "x" * 40 + " -e y `grep --include=" + "x" * 40 + " z`",  # long attached values
     ],
 )

@@ -54,16 +54,20 @@ class _Context:
     between backquotes, whose words avoid what bash would unescape there (grammars/bash.lark)."""
 
     prefix: str
+    word: str  # any word, flag-like ones included (`find -not -name x`, `-perm -u+s`)
     value: str  # a flag's value or a runner's operand: not a word a reader would take for a flag
     operand: str
     redirect: str
     part: str  # an attached flag value: its parts
 
 
-_PLAIN = _Context("", "value", "operand", "redirect", "WORD_PART+")
-_BACKQUOTED = _Context("bq_", "BQ_VALUE", "BQ_OPERAND", "bq_redirect", "BQ_PART+")
+_PLAIN = _Context("", "word", "value", "operand", "redirect", "WORD_PART+")
+_BACKQUOTED = _Context("bq_", "BQ_WORD", "BQ_VALUE", "BQ_OPERAND", "bq_redirect", "BQ_PART+")
 
 _SHORT = re.compile(r"^-[A-Za-z0-9?@#]$")
+# Arguments documented as an expression, a mode or options to pass on may begin with `-`:
+# find's `-not expr` (-not -name x), `-perm mode` (-perm -u+s), gcc's `-Xlinker option` (-Xlinker -rpath).
+_ANY_WORD_ARG = re.compile(r"\b(expr|expression|mode|options?|flags?|args?|arguments?|opts)\b", re.IGNORECASE)
 
 
 def _is_short(name: str) -> bool:
@@ -78,6 +82,7 @@ class _FlagForms:
         self.value_chars: list[str] = []  # short flags taking a value (last in a cluster)
         self.whole: list[str] = []  # terminal alternatives for a complete flag word
         self.before_value: list[str] = []  # alternatives for a flag word whose value follows
+        self.before_word: list[str] = []  # ... whose value may read as a flag (an expression, a mode)
         self.exec_flags: list[str] = []
         for flag in flags:
             self._add(flag)
@@ -99,9 +104,12 @@ class _FlagForms:
                 self._add_long_value(name, flag)
         if len(flag.names) > 1 and not any(n in EXEC_FLAGS for n in flag.names):
             placeholder = literal("{{[" + "|".join(flag.names) + "]}}")
-            (self.before_value if flag.takes_value and not flag.arg_optional else self.whole).append(
+            (self._before(flag) if flag.takes_value and not flag.arg_optional else self.whole).append(
                 placeholder
             )
+
+    def _before(self, flag: BashFlag) -> list[str]:
+        return self.before_word if _ANY_WORD_ARG.search(flag.arg or "") else self.before_value
 
     def _add_long_value(self, name: str, flag: BashFlag) -> None:
         seps = set(flag.separators)
@@ -111,7 +119,7 @@ class _FlagForms:
         for sep in sorted(seps):
             if sep == " ":
                 if not flag.arg_optional:
-                    self.before_value.append(literal(name))
+                    self._before(flag).append(literal(name))
             else:
                 self.whole.append(f"{literal(name + sep)} {ATTACHED}")
 
@@ -140,6 +148,9 @@ class _FlagForms:
         if before:
             terms[f"FLAG_VALUE_{index}"] = alternatives(before)
             args.append(f'FLAG_VALUE_{index} " " {ctx.value}')
+        if self.before_word:
+            terms[f"FLAG_EXPR_{index}"] = alternatives(self.before_word)
+            args.append(f'FLAG_EXPR_{index} " " {ctx.word}')
         if self.exec_flags:
             terms[f"EXEC_{index}"] = alternatives(literal(f) for f in sorted(set(self.exec_flags)))
             args.append(f'EXEC_{index} " " {ctx.prefix}command_call " " EXEC_END')
@@ -203,8 +214,8 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         # a value may be a negative number (`-mtime -7`, `tail -n -5`), not another flag
         "value: OPERAND | NEGATIVE | substitution_word",
         "BQ_VALUE: BQ_OPERAND | NEGATIVE_BQ",
-        "NEGATIVE: /-[0-9]/ WORD_PART*",
-        "NEGATIVE_BQ: /-[0-9]/ BQ_PART*",
+        "NEGATIVE: \"-\" (/[0-9]/ | VARIABLE | BRACES) WORD_PART*",  # also -$DAYS, -{} (xargs -I {})
+        "NEGATIVE_BQ: \"-\" (/[0-9]/ | VARIABLE) BQ_PART*",
         'end_of_options: " " "--" (" " WORD)~0..4',  # `xargs rm --`: the operands come from xargs
         'bq_end_of_options: " " "--" (" " BQ_WORD)~0..4',
         'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',
