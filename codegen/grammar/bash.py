@@ -157,10 +157,14 @@ class _FlagForms:
         return terms, args
 
 
-# Pipelines of simple (documented) commands at the top level: no loop or conditional there.
+# Pipelines of simple (documented) commands at the top level: no loop or conditional there; the text
+# starts with the best-ranked command (call_0). Letting the default model pick the first command among
+# all five retrieved ones lost to retrieval's own first choice (bash-dev, 500 requests: command
+# accuracy 20.0 -> 21.6 %, token F1 19.7 -> 20.4 %).
 _LEADING_COMMAND = [
     'start: lead_list (" " "&")?',
-    "lead_list: lead_pipeline (list_op lead_pipeline)~0..2",
+    "lead_list: first_pipeline (list_op lead_pipeline)~0..2",
+    'first_pipeline: ("!" " ")? (ASSIGNMENT " ")~0..1 call_0 (" "? PIPE " "? simple_command)~0..5',
     'lead_pipeline: ("!" " ")? simple_command (" "? PIPE " "? simple_command)~0..5',
 ]
 
@@ -191,7 +195,7 @@ def _call_lines(i: int, cmd: BashCommand, forms: _FlagForms, ctx: _Context) -> t
 def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) -> tuple[str, list[str]]:
     """Lark definitions replacing `command_call` and `bq_command_call`, and one summary line per
     command; with `leading_command`, also `start`, so that the top level holds only documented
-    commands."""
+    commands and begins with the first (best-ranked) one."""
     if not commands:
         return "", []
     terms: dict[str, str] = {}
