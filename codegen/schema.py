@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from codegen.docs.record import DocRecord
+from codegen.docs.tldr_usage import invocation
 
 ANSIBLE_SCALAR_TYPES = ("str", "path", "int", "float", "bool", "raw", "list", "dict", "jsonarg", "json")
 
@@ -61,6 +62,9 @@ class BashFlag:
         return self.arg is not None
 
 
+_INVOCATION = re.compile(r"[A-Za-z0-9_.+\[-]+( [A-Za-z0-9_.+:-]+){0,4}")
+
+
 @dataclass(frozen=True, slots=True)
 class BashCommand:
     name: str
@@ -75,7 +79,8 @@ class BashCommand:
 
     @property
     def invocations(self) -> tuple[str, ...]:
-        return self.spoken or self.names
+        """What a command line may write for it; never an alias that is prose from a NAME line."""
+        return self.spoken or tuple(n for n in self.names if _INVOCATION.fullmatch(n)) or (self.name,)
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,14 +192,23 @@ def _bash_flag(spec: Any) -> BashFlag | None:
 def _bash(record: DocRecord) -> BashCommand:
     flags = tuple(f for f in (_bash_flag(s) for s in record.schema.get("options") or []) if f is not None)
     subs = tuple(s for s in _strs(record.schema.get("subcommands")) if s.replace("-", "").isalnum())
-    # A sub-command page is run as its spaced invocation (`gcloud pubsub topics update`, not the page
-    # name gcloud-pubsub-topics-update); a tldr page without a man page as what its examples run.
-    spoken = tuple(a for a in record.aliases if " " in a)
-    if not spoken and record.source.startswith("tldr:"):
-        spoken = tuple(record.aliases)
     return BashCommand(
-        name=record.name, aliases=tuple(record.aliases), flags=flags, subcommands=subs, spoken=spoken
+        name=record.name, aliases=tuple(record.aliases), flags=flags, subcommands=subs, spoken=_spoken(record)
     )
+
+
+def _spoken(record: DocRecord) -> tuple[str, ...]:
+    """How a command line invokes the page's command when that is not its name: what its examples
+    run (`pacman` for the tldr page pacman-remove, `git commit` for git-commit); without examples, a
+    sub-command page's spaced alias that spells the rest of its name (`gcloud pubsub topics update`
+    for gcloud-pubsub-topics-update, `nix registry pin` for nix3-registry-pin). Other spaced aliases
+    (`python3 autopep8.py`, a NAME line's prose) are kept as aliases but do not replace the name, and a
+    page whose examples run its own name (ansible-inventory, distrobox-enter) keeps it."""
+    if record.examples:
+        command = invocation(record.name, record.examples)
+        return (command,) if command and command != record.name else ()
+    rest = record.name.split("-")[1:]
+    return tuple(a for a in record.aliases if len(a.split()) > 1 and a.split()[1:] == rest)
 
 
 def _fortran(record: DocRecord) -> FortranRoutine | None:

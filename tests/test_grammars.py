@@ -542,3 +542,22 @@ def test_ansible_task_keyword_forms(keywords: str) -> None:
     text = f"- name: x\n  ansible.builtin.command: ls\n  {keywords}"
     assert check_ansible(text, [schema_of(r) for r in pick("ansible", "ansible.builtin.command")]) == []
     assert accepts(ansible_grammar(), text)
+
+
+@pytest.mark.parametrize(
+    ("name", "aliases", "examples", "expected"),
+    [
+        ("gcloud-pubsub-topics-update", ["gcloud pubsub topics update"], [], ("gcloud pubsub topics update",)),
+        ("nix3-registry-pin", ["nix registry pin"], [], ("nix registry pin",)),
+        ("autopep8", ["python3 autopep8.py"], [], ("autopep8", "python3 autopep8.py")),  # not a sub-command
+        ("hledger", ["This is the command-line interface (CLI) for the hledger accounting tool."], [], ("hledger",)),
+        ("ansible-inventory", ["ansible inventory"], ["ansible-inventory --list"], ("ansible-inventory", "ansible inventory")),
+        ("git-commit", ["git commit"], ["git commit -m {{msg}}"], ("git commit",)),
+    ],
+)
+def test_a_bash_page_is_written_as_a_command_line_invokes_it(name, aliases, examples, expected) -> None:
+    record = DocRecord(
+        dsl="bash", name=name, aliases=aliases, summary="", text="", schema={},
+        examples=[Example(nl="x", code=c) for c in examples],
+    )  # fmt: skip
+    assert schema_of(record).invocations == expected
