@@ -28,6 +28,11 @@ from codegen.grammar.spec import PARSER_LIMITS
 from codegen.model.causal_lm import CausalLM, as_causal_lm
 
 DEFAULT_MAX_NEW_TOKENS = 256
+# Within the finish reserve, a text the grammar does not accept yet leans towards the tokens that
+# close what is open, so that it ends rather than runs into the limit inside a string or a Jinja value
+# (ansible-dev, 300 tasks: outputs cut at the limit 18 -> 13, YAML parse 96.7 -> 97.7 %; a bias of 8: 12, 97.3 %).
+CLOSERS = (b'"', b"'", b"}", b")", b"]", b"\n", b"`")
+CLOSE_BIAS = 4.0
 
 ErrorKind = Literal["vocabulary", "grammar", "empty_language"]
 
@@ -104,6 +109,13 @@ def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
     return llguidance.LLTokenizer(
         backend.to_str(), n_vocab=n_vocab, eos_token=tokenizer.eos_token_id, slices=TOKEN_SLICES
     )
+
+
+@functools.lru_cache(maxsize=4)
+def closing_tokens(tokenizer: Any, n_vocab: int) -> np.ndarray:
+    """True for the tokens that end a construct: a quote, a closing bracket or brace, a newline."""
+    lltok = ll_tokenizer(tokenizer, n_vocab)
+    return np.array([any(c in lltok.decode_bytes([i]) for c in CLOSERS) for i in range(n_vocab)])
 
 
 def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:
@@ -201,6 +213,7 @@ def generate(
             first_rank=i if temperature == 0.0 else 0,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=finish_reserve,
+            closers=closing_tokens(tokenizer, vocab) if finish_reserve and matcher is not None else None,
         )
         gen = decoder.run(max_new_tokens)
         gen.timings.compile_s = compile_s
@@ -263,8 +276,10 @@ class _Decoder:
         first_rank: int,
         no_repeat_ngram: int = 0,
         finish_reserve: int = 0,
+        closers: np.ndarray | None = None,
     ) -> None:
         self.model, self.tokenizer, self.matcher, self.cache = model, tokenizer, matcher, cache
+        self.closers = closers
         self.logits = logits
         self.vocab, self.rng = vocab, rng
         self.temperature, self.top_k, self.first_rank = temperature, top_k, first_rank
@@ -316,6 +331,9 @@ class _Decoder:
                 # text is complete rather than cut inside a construct at the limit
                 logits = np.full_like(logits, -np.inf)
                 logits[eos] = 0.0
+            elif low_budget and self.closers is not None:
+                # ...and until it accepts, prefer the allowed tokens that close what is open
+                logits = logits + CLOSE_BIAS * self.closers
             token = self._choose(logits, rank=self.first_rank if sampled_steps == 0 else 0)
             sampled_steps += 1
             if token == eos:

@@ -223,3 +223,13 @@ def test_a_cached_grammar_decodes_like_a_fresh_compilation() -> None:
     cached = generate(model(), tokenizer(), "a request", grammar, temperature=1.0, seed=11, max_new_tokens=60)
     assert _compiled.cache_info().hits >= 1
     assert [g.token_ids for g in fresh] == [g.token_ids for g in cached]
+
+
+def test_a_low_budget_leans_towards_closing_what_is_open() -> None:
+    tok = tokenizer()
+    never_ends = random_llama(len(tok), seed=1)
+    grammar = 'start: "\\"" /[a-z]{1,300}/ "\\""'  # ends only once the string is closed
+    cut = generate(never_ends, tok, "a request", grammar, max_new_tokens=16)[0]
+    assert not cut.finished
+    ended = generate(never_ends, tok, "a request", grammar, max_new_tokens=16, finish_reserve=6)[0]
+    assert ended.finished and ended.text.endswith('"') and ended.tokens <= 16
