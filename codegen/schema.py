@@ -40,6 +40,7 @@ class AnsibleModule:
     aliases: tuple[str, ...]  # other names a task may use (short name, redirects)
     options: tuple[AnsibleOption, ...]
     free_form: bool  # takes a free-form string (command, shell, raw, script)
+    exclusive: tuple[tuple[str, ...], ...] = ()  # groups of options a task may give at most one of
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -169,7 +170,11 @@ def _ansible(record: DocRecord) -> AnsibleModule:
     options = tuple(o for o in options if o.name not in FREE_FORM_MARKERS)
     short = record.name.rsplit(".", 1)[-1]
     aliases = tuple(dict.fromkeys(a for a in (*record.aliases, short) if a and a != record.name))
-    return AnsibleModule(name=record.name, aliases=aliases, options=options, free_form=free_form)
+    groups = record.schema.get("mutually_exclusive")
+    exclusive = tuple(
+        tuple(str(n) for n in g) for g in groups or () if isinstance(g, list | tuple) and len(g) > 1
+    )
+    return AnsibleModule(name=record.name, aliases=aliases, options=options, free_form=free_form, exclusive=exclusive)
 
 
 def _bash_flag(spec: Any) -> BashFlag | None:

@@ -336,7 +336,7 @@ def test_ansible_specialised_rejects(text: str) -> None:
         '    - name: db\n  when:\n    - a is defined\n    - b\n  register: "_out"',
         "- name: x\n  ansible.builtin.command: ls\n  vars:\n    users:\n      - alice\n    opts:\n      a: 1",
         # a 40-letter word and a 200-character string
-        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    deb: "' + "b " * 100 + '"',
+        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    default_release: "' + "b " * 100 + '"',
     ],
 )
 def test_ansible_specialised_accepts_what_ansible_accepts(text: str) -> None:
@@ -351,6 +351,8 @@ def test_ansible_specialised_accepts_what_ansible_accepts(text: str) -> None:
         "- name: x\n  uri:\n    url: a\n    headers:",  # null where the option has a default
         "- name: x\n  uri:\n    url: a\n    status_code:\n      a: 1",  # a mapping for a list
         "- name: x\n  uri:\n    url: '" + "b" * 201 + "'",  # strings end within 200 characters
+        "- name: x\n  ansible.builtin.apt:\n    name: vim\n    deb: x.deb",  # mutually exclusive (name: package)
+        "- name: x\n  ansible.builtin.apt:\n    upgrade: dist\n    deb: x.deb",
     ],
 )
 def test_ansible_specialised_rejects_what_ansible_refuses(text: str) -> None:

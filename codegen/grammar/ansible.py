@@ -204,12 +204,19 @@ class _Builder:
         )
 
     def mapping(
-        self, options: tuple[AnsibleOption, ...], indent: int, depth: int, list_item: bool = False
+        self,
+        options: tuple[AnsibleOption, ...],
+        indent: int,
+        depth: int,
+        list_item: bool = False,
+        exclusive: tuple[tuple[str, ...], ...] = (),
     ) -> str:
-        """A parametric rule for a mapping of `options` at `indent`; returns the rule reference."""
+        """A parametric rule for a mapping of `options` at `indent`; returns the rule reference.
+        Of each `exclusive` group of tracked optional options, a mapping gives at most one."""
         name = self.fresh("map")
         ordered = sorted(options, key=lambda o: not o.required)  # required ones get the low bits
         tracked, rest = ordered[:TRACKED_BITS], ordered[TRACKED_BITS:]
+        rivals = _rivals(tracked, exclusive)
         n_required = sum(o.required for o in tracked)
         done = f"is_ones([0:{n_required}])" if n_required else "true"
         if list_item:
@@ -224,6 +231,8 @@ class _Builder:
                 cond = f"bit_clear({bit})"
                 if not option.required:  # the cap counts optional keys only: required ones always fit
                     cond = f"and({cond}, bit_count_lt([{n_required}:{TRACKED_BITS}], {MAX_KEYS}))"
+                for other in rivals.get(bit, ()):
+                    cond = f"and({cond}, bit_clear({other}))"
                 if list_item:
                     cond = f"and({cond}, {'bit_clear' if first else 'bit_set'}(63))"
                 nxt = (
@@ -241,6 +250,20 @@ class _Builder:
             ]
             self.lines.append(f"{tail}: {' '.join(parts)}")
         return f"{name}::0"
+
+
+def _rivals(tracked: list[AnsibleOption], exclusive: tuple[tuple[str, ...], ...]) -> dict[int, list[int]]:
+    """For each tracked option's bit, the bits of the options it excludes. A group holding a required
+    option is left out: Ansible would then reject every task, and the grammar must keep one."""
+    bit_of = {n: bit for bit, o in enumerate(tracked) for n in o.names}
+    rivals: dict[int, list[int]] = {}
+    for group in exclusive:
+        bits = sorted({bit_of[n] for n in group if n in bit_of})
+        if len(bits) < 2 or any(tracked[b].required for b in bits):
+            continue
+        for b in bits:
+            rivals.setdefault(b, []).extend(o for o in bits if o != b)
+    return rivals
 
 
 def keyword_alternatives(base: str) -> dict[str, list[str]]:
@@ -287,7 +310,7 @@ def ansible_rules(
         names = alternatives(literal(f"\n  {n}:") for n in module.names)
         forms = []
         if module.options:
-            forms.append(builder.mapping(module.options, 4, 0))
+            forms.append(builder.mapping(module.options, 4, 0, exclusive=module.exclusive))
         if module.free_form:
             forms.append(f'" " ({_STRING})')
         if not module.required:
