@@ -41,6 +41,8 @@ class AnsibleModule:
     options: tuple[AnsibleOption, ...]
     free_form: bool  # takes a free-form string (command, shell, raw, script)
     exclusive: tuple[tuple[str, ...], ...] = ()  # groups of options a task may give at most one of
+    one_of: tuple[tuple[str, ...], ...] = ()  # ...must give at least one of
+    together: tuple[tuple[str, ...], ...] = ()  # ...gives all or none of
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -170,11 +172,22 @@ def _ansible(record: DocRecord) -> AnsibleModule:
     options = tuple(o for o in options if o.name not in FREE_FORM_MARKERS)
     short = record.name.rsplit(".", 1)[-1]
     aliases = tuple(dict.fromkeys(a for a in (*record.aliases, short) if a and a != record.name))
-    groups = record.schema.get("mutually_exclusive")
-    exclusive = tuple(
-        tuple(str(n) for n in g) for g in groups or () if isinstance(g, list | tuple) and len(g) > 1
+    return AnsibleModule(
+        name=record.name,
+        aliases=aliases,
+        options=options,
+        free_form=free_form,
+        exclusive=_groups(record.schema.get("mutually_exclusive"), 2),
+        one_of=_groups(record.schema.get("required_one_of"), 1),
+        together=_groups(record.schema.get("required_together"), 2),
     )
-    return AnsibleModule(name=record.name, aliases=aliases, options=options, free_form=free_form, exclusive=exclusive)
+
+
+def _groups(raw: Any, smallest: int) -> tuple[tuple[str, ...], ...]:
+    """Option-name groups of an argument-spec constraint (codegen.docs.ansible_argspec)."""
+    return tuple(
+        tuple(str(n) for n in g) for g in raw or () if isinstance(g, list | tuple) and len(g) >= smallest
+    )
 
 
 def _bash_flag(spec: Any) -> BashFlag | None:

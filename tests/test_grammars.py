@@ -563,3 +563,40 @@ def test_a_bash_page_is_written_as_a_command_line_invokes_it(name, aliases, exam
         examples=[Example(nl="x", code=c) for c in examples],
     )  # fmt: skip
     assert schema_of(record).invocations == expected
+
+
+def _constrained_module(extra: int = 0) -> DocRecord:
+    options = {n: {"type": "str"} for n in ("a", "b", "c", "d", *(f"o{i}" for i in range(extra)))}
+    schema = {
+        "options": options,
+        "mutually_exclusive": [["a", "b"]],
+        "required_one_of": [["a", "b"]],
+        "required_together": [["c", "d"]],
+    }
+    return DocRecord(dsl="ansible", name="x.y.z", summary="", text="", schema=schema)
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("a: 1", True),
+        ("b: 1\n    c: 1\n    d: 2", True),
+        ("", False),  # one of a, b is required
+        ("c: 1\n    d: 2", False),
+        ("a: 1\n    b: 2", False),  # a and b exclude each other
+        ("a: 1\n    c: 1", False),  # c and d go together
+    ],
+)
+def test_ansible_grammar_keeps_the_argument_spec_groups(keys: str, accepted: bool) -> None:
+    grammar = build_grammar("ansible", [_constrained_module()], task_name="t").text
+    text = "- name: t\n  x.y.z:" + (f"\n    {keys}" if keys else "")
+    assert accepts(grammar, text) == accepted
+
+
+def test_a_key_a_group_still_needs_fits_past_the_key_cap() -> None:
+    from codegen.grammar.ansible import MAX_KEYS
+
+    grammar = build_grammar("ansible", [_constrained_module(extra=MAX_KEYS)], task_name="t").text
+    filler = "".join(f"\n    o{i}: v" for i in range(MAX_KEYS - 1))
+    assert accepts(grammar, f"- name: t\n  x.y.z:{filler}\n    c: 1\n    d: 2\n    a: 1")
+    assert not accepts(grammar, f"- name: t\n  x.y.z:{filler}\n    o{MAX_KEYS - 1}: v\n    a: 1\n    c: 1")

@@ -9,8 +9,10 @@ lists are block lists whose items follow `elements` (and `choices`).
 
 from __future__ import annotations
 
+import functools
 import json
 import re
+from collections.abc import Iterable
 from dataclasses import replace
 
 from codegen.grammar.lark_text import alternatives, literal, split_definitions
@@ -209,16 +211,24 @@ class _Builder:
         indent: int,
         depth: int,
         list_item: bool = False,
-        exclusive: tuple[tuple[str, ...], ...] = (),
+        module: AnsibleModule | None = None,
     ) -> str:
         """A parametric rule for a mapping of `options` at `indent`; returns the rule reference.
-        Of each `exclusive` group of tracked optional options, a mapping gives at most one."""
+        With `module`, its argument-spec groups of tracked optional options hold: at most one of an
+        exclusive group, at least one of a one-of group, all or none of a together group."""
         name = self.fresh("map")
         ordered = sorted(options, key=lambda o: not o.required)  # required ones get the low bits
         tracked, rest = ordered[:TRACKED_BITS], ordered[TRACKED_BITS:]
-        rivals = _rivals(tracked, exclusive)
+        rivals = _rivals(tracked, module.exclusive) if module else {}
+        one_of = _bit_groups(tracked, module.one_of, rivals, False) if module else []
+        together = _bit_groups(tracked, module.together, rivals, True) if module else []
         n_required = sum(o.required for o in tracked)
         done = f"is_ones([0:{n_required}])" if n_required else "true"
+        for group in one_of:
+            done = f"and({done}, {_any(f'bit_set({b})' for b in group)})"
+        for group in together:
+            clear, set_ = _all(f"bit_clear({b})" for b in group), _all(f"bit_set({b})" for b in group)
+            done = f"and({done}, or({clear}, {set_}))"
         if list_item:
             done = f"and({done}, bit_set(63))"
         tail = self.fresh("tail") if rest else None
@@ -230,7 +240,11 @@ class _Builder:
                 keys = alternatives(literal(f"{prefix}{n}:") for n in option.names)
                 cond = f"bit_clear({bit})"
                 if not option.required:  # the cap counts optional keys only: required ones always fit
-                    cond = f"and({cond}, bit_count_lt([{n_required}:{TRACKED_BITS}], {MAX_KEYS}))"
+                    room = [f"bit_count_lt([{n_required}:{TRACKED_BITS}], {MAX_KEYS})"]
+                    # ...and a key a group still needs always fits, so the mapping can always end
+                    room += [_all(f"bit_clear({b})" for b in g) for g in one_of if bit in g]
+                    room += [_any(f"bit_set({b})" for b in g if b != bit) for g in together if bit in g]
+                    cond = f"and({cond}, {_any(room)})"
                 for other in rivals.get(bit, ()):
                     cond = f"and({cond}, bit_clear({other}))"
                 if list_item:
@@ -250,6 +264,34 @@ class _Builder:
             ]
             self.lines.append(f"{tail}: {' '.join(parts)}")
         return f"{name}::0"
+
+
+def _all(conds: Iterable[str]) -> str:
+    return functools.reduce(lambda a, b: f"and({a}, {b})", conds)
+
+
+def _any(conds: Iterable[str]) -> str:
+    return functools.reduce(lambda a, b: f"or({a}, {b})", conds)
+
+
+def _bit_groups(
+    tracked: list[AnsibleOption], groups: tuple[tuple[str, ...], ...], rivals: dict[int, list[int]], strict: bool
+) -> list[list[int]]:
+    """The bits of each group whose options are all tracked and optional. A one-of group is left out
+    when a member's rival lies outside the group (`strict`: a together group, when a member has any
+    rival): a rival written first could leave the group unsatisfiable, a dead end."""
+    bit_of = {n: bit for bit, o in enumerate(tracked) for n in o.names}
+    out = []
+    for group in groups:
+        if not all(n in bit_of for n in group):
+            continue
+        bits = sorted({bit_of[n] for n in group})
+        if any(tracked[b].required for b in bits):
+            continue
+        if any(r not in bits or strict for b in bits for r in rivals.get(b, ())):
+            continue
+        out.append(bits)
+    return out
 
 
 def _rivals(tracked: list[AnsibleOption], exclusive: tuple[tuple[str, ...], ...]) -> dict[int, list[int]]:
@@ -310,10 +352,10 @@ def ansible_rules(
         names = alternatives(literal(f"\n  {n}:") for n in module.names)
         forms = []
         if module.options:
-            forms.append(builder.mapping(module.options, 4, 0, exclusive=module.exclusive))
+            forms.append(builder.mapping(module.options, 4, 0, module=module))
         if module.free_form:
             forms.append(f'" " ({_STRING})')
-        if not module.required:
+        if not module.required and not module.one_of:
             forms.append('""')
         call = builder.fresh("call")
         builder.lines.append(f"{call}: ({names}) ({alternatives(forms)})")
