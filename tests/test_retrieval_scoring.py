@@ -32,6 +32,17 @@ def _record(dsl: str, name: str, summary: str, text: str, prior: float = 0.0, al
     )
 
 
+def _built(tmp_path_factory: pytest.TempPathFactory, name: str, lines: list[str]) -> DocIndex:
+    """An index built from these JSONL record lines."""
+    root = tmp_path_factory.mktemp(name)
+    path = root / "records.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    build_index([JsonlRecordSource(path)], root / "index", workers=1)
+    index = open_index(root / "index")
+    assert index is not None
+    return index
+
+
 @pytest.fixture(scope="module")
 def crowded_index(tmp_path_factory: pytest.TempPathFactory) -> DocIndex:
     lines = (FIXTURES / "index" / "records.jsonl").read_text().splitlines()
@@ -44,13 +55,7 @@ def crowded_index(tmp_path_factory: pytest.TempPathFactory) -> DocIndex:
         _record("ansible", f"vendor.appliance.account_{i}", f"Appliance {i} accounts", "create user")
         for i in range(FILLERS)
     ]
-    root = tmp_path_factory.mktemp("crowded")
-    path = root / "records.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    build_index([JsonlRecordSource(path)], root / "index", workers=1)
-    index = open_index(root / "index")
-    assert index is not None
-    return index
+    return _built(tmp_path_factory, "crowded", lines)
 
 
 def test_a_document_outside_the_full_text_top_keeps_its_full_text_score(crowded_index: DocIndex) -> None:
@@ -129,13 +134,7 @@ def family_index(tmp_path_factory: pytest.TempPathFactory) -> DocIndex:
         _record("ansible", "vendor.cloud.data_factory", "Manage a data factory", "create or delete a data factory"),
         _record("ansible", "vendor.cloud.data_factory_info", "Get data factory facts", "get a data factory"),
     ]
-    root = tmp_path_factory.mktemp("family")
-    path = root / "records.jsonl"
-    path.write_text("\n".join(lines) + "\n")
-    build_index([JsonlRecordSource(path)], root / "index", workers=1)
-    index = open_index(root / "index")
-    assert index is not None
-    return index
+    return _built(tmp_path_factory, "family", lines)
 
 
 def test_results_are_of_distinct_programs(family_index: DocIndex) -> None:
