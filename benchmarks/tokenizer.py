@@ -35,13 +35,13 @@ import llguidance.hf
 from tokenizers import Tokenizer
 from transformers import PreTrainedTokenizerFast
 
-from codegen.corpus.build import load_corpus
-from codegen.corpus.document import Document
-from codegen.tokenization.anonymise import anonymise, restore
-from codegen.tokenization.artifacts import tokenizer_file
-from codegen.tokenization.lexicon import CATEGORY_LANG, lexicon
-from codegen.tokenization.measure import lexeme_count, single_token_share, whole_name_share
-from codegen.tokenization.words import training_words
+from codegen.training.corpus.build import load_corpus
+from codegen.training.corpus.document import Document
+from codegen.training.tokenizer.anonymise import anonymise, restore
+from codegen.training.tokenizer.artifacts import tokenizer_file
+from codegen.training.tokenizer.lexicon import CATEGORY_LANG, lexicon
+from codegen.training.tokenizer.measure import lexeme_count, single_token_share, whole_name_share
+from codegen.training.tokenizer.words import training_words
 
 HERE = Path(__file__).resolve().parent
 TARGETS = {"fortran": 0.85, "bash": 0.90, "ansible": 0.90}

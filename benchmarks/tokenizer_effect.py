@@ -25,7 +25,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, replace
 from pathlib import Path
 
-from codegen.model.config import ModelShape, TrainConfig
+from codegen.training.config import ModelShape, TrainConfig
 
 HERE = Path(__file__).resolve().parent
 TOKENIZERS = ("code-16k", "bytelevel-16k")
@@ -48,7 +48,7 @@ def _train(config: TrainConfig, work: Path) -> dict:
 
 
 def _held_out(max_bytes: int) -> dict[str, list[str]]:
-    from codegen.corpus.build import load_corpus
+    from codegen.training.corpus.build import load_corpus
 
     texts: dict[str, list[str]] = {lang: [] for lang in LANGS}
     used = dict.fromkeys(LANGS, 0)

@@ -28,7 +28,7 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from codegen.model.config import TrainConfig, load_config
+from codegen.training.config import TrainConfig, load_config
 
 HERE = Path(__file__).resolve().parent
 CONFIG = HERE.parent / "configs" / "pretrain.toml"

@@ -77,9 +77,13 @@ def root(
 
 @contextmanager
 def progress_bar() -> Iterator[Any]:
-    """A callback for long work (index builds) that draws a rich progress bar on stderr."""
+    """A callback for long work (index builds): a rich progress bar on a terminal, else a plain line to
+    stderr every PLAIN_PROGRESS_SECONDS so a log or CI run shows the build is moving."""
+    if not err.is_terminal:
+        yield _plain_progress()
+        return
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+    with Progress(*columns, console=err, transient=True) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int) -> None:
@@ -88,6 +92,33 @@ def progress_bar() -> Iterator[Any]:
             bar.update(tasks[stage], completed=done, total=total or None)
 
         yield update
+
+
+PLAIN_PROGRESS_SECONDS = 5.0
+
+
+def _plain_progress() -> Any:
+    import time
+
+    start = time.monotonic()
+    shown: dict[str, float] = {}  # stage -> when its last line was written
+    finished: set[str] = set()
+
+    def update(stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        complete = bool(total) and done >= total
+        if stage in finished or (
+            not complete and stage in shown and now - shown[stage] < PLAIN_PROGRESS_SECONDS
+        ):
+            return
+        shown[stage] = now
+        if complete:
+            finished.add(stage)
+        of_total = f"/{total}" if total else ""
+        sys.stderr.write(f"dslgen: {stage}: {done}{of_total} ({now - start:.0f} s)\n")
+        sys.stderr.flush()
+
+    return update
 
 
 def _load_generator(model: Path | None, device: Device, dense: bool) -> Any:
@@ -369,18 +400,30 @@ def serve_lsp(
 # ------------------------------------------------------------------------------------ sub-commands
 
 
-def _mount_subcommands() -> None:
+def _mount_eval() -> None:
     from codegen.evaluation.cli import app as eval_app
-    from codegen.model.cli import app as train_app
-    from codegen.tokenization.cli import app as tokenizer_app
 
     # registered directly (not add_typer) so `dslgen eval` is a command `_subcommands()` knows
     app.registered_commands += eval_app.registered_commands
-    app.add_typer(tokenizer_app, name="tokenizer", help="Train, apply and measure the code tokenizers.")
-    app.add_typer(train_app, name="train", help="Build the fine-tuning set; pretrain and fine-tune models.")
 
 
-_mount_subcommands()
+_mount_eval()
+
+# The training wing's command groups, imported only when one of them (or the help) is asked for:
+# serving a request never imports the training wing (tests/test_wings.py).
+TRAINING_GROUPS = {
+    "train": ("codegen.training.cli", "Build the fine-tuning set; pretrain and fine-tune models."),
+    "tokenizer": ("codegen.training.tokenizer.cli", "Train, apply and measure the code tokenizers."),
+}
+
+
+def _mount_training_groups() -> None:
+    import importlib
+
+    mounted = {g.name for g in app.registered_groups}
+    for name, (module, help_text) in TRAINING_GROUPS.items():
+        if name not in mounted:
+            app.add_typer(importlib.import_module(module).app, name=name, help=help_text)
 
 
 # -------------------------------------------------------------------------------------------- main
@@ -388,16 +431,57 @@ _mount_subcommands()
 
 def _subcommands() -> set[str]:
     names = {c.name or c.callback.__name__ for c in app.registered_commands if c.callback}
-    return names | {g.name for g in app.registered_groups if g.name}
+    return names | {g.name for g in app.registered_groups if g.name} | set(TRAINING_GROUPS)
 
 
 ROOT_OPTIONS = {"--help", "-h", "--version", "--install-completion", "--show-completion"}
 
 
+HELP_EXAMPLES = (
+    'dslgen "find files larger than 100 MB"                      # Bash (language detected)',
+    'dslgen "create a user named deploy" --lang ansible --json   # one JSON Result',
+    'dslgen "find log files older than 7 days" -n 3 --explain    # three candidates, and why',
+    'dslgen "multiply two double precision matrices" --lang fortran',
+    'dslgen "show the disk usage of this directory" --run        # runs it after you confirm',
+)
+
+
+def main_help() -> str:
+    """`dslgen --help`: the main job (`dslgen "TASK" [OPTIONS]`) with its options and examples first,
+    then the sub-commands."""
+    _mount_training_groups()
+    group: Any = typer.main.get_command(app)
+    ctx = group.context_class(group, info_name="dslgen")
+    generate_cmd = group.commands["generate"]
+    formatter = ctx.make_formatter()
+    formatter.write_usage("dslgen", '"TASK" [OPTIONS]')
+    formatter.write_usage("dslgen", "COMMAND [ARGS]...", prefix="   or: ")
+    formatter.write_paragraph()
+    formatter.write_text(
+        "Turn a natural-language task into valid Ansible, Bash or Fortran code. The code goes to stdout; "
+        "the documents used and the validation go to stderr."
+    )
+    generate_cmd.format_options(generate_cmd.context_class(generate_cmd, info_name="dslgen"), formatter)
+    with formatter.section("Examples"):
+        for example in HELP_EXAMPLES:
+            formatter.write(f"{'':{formatter.current_indent}}{example}\n")
+    commands = [(name, cmd.get_short_help_str(limit=70)) for name, cmd in sorted(group.commands.items())]
+    with formatter.section("Commands (dslgen COMMAND --help for each)"):
+        formatter.write_dl([(n, h) for n, h in commands if n != "generate"])
+    formatter.write_paragraph()
+    formatter.write_text("Other options: --version (show the version), --help (this text).")
+    return formatter.getvalue()
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: `dslgen "TASK" ...` is short for `dslgen generate "TASK" ...`."""
     args = list(sys.argv[1:] if argv is None else argv)
-    if args and args[0] not in _subcommands() and args[0] not in ROOT_OPTIONS:
+    if not args or args[0] in ("--help", "-h"):
+        sys.stdout.write(main_help())
+        sys.exit(0 if args else 2)
+    if args[0] in TRAINING_GROUPS:
+        _mount_training_groups()
+    if args[0] not in _subcommands() and args[0] not in ROOT_OPTIONS:
         args.insert(0, "generate")
     try:
         # standalone mode: typer reports usage errors itself (exit 2); our errors propagate to here

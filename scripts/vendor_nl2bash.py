@@ -3,7 +3,7 @@
     python scripts/vendor_nl2bash.py ../shared/data/bash/nl2bash.jsonl.gz
 
 The phrasing classifier (codegen/langid.py) learns from them how people ask for shell commands; a pair
-that runs any held-out (dev/test) command is left out (codegen.corpus.shell.command_split), so held-out
+that runs any held-out (dev/test) command is left out (codegen.training.corpus.shell.command_split), so held-out
 commands get no help from their own requests. NL2Bash is MIT-licensed; the notice is shipped next to
 the data file.
 """
@@ -15,9 +15,9 @@ import json
 import sys
 from pathlib import Path
 
-from codegen.corpus.shell import command_split
 from codegen.langid import NL2BASH_FILE
 from codegen.paths import package_data
+from codegen.training.corpus.shell import command_split
 
 KEEP = ("id", "nl", "cmd")
 NOTICE = """\

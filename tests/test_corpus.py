@@ -6,11 +6,11 @@ import io
 import tarfile
 from pathlib import Path
 
-from codegen.corpus.dedup import deduplicate
-from codegen.corpus.document import Document, read_documents, write_documents
-from codegen.corpus.sdists import Sdist, fetch, licence, source_files
-from codegen.corpus.shell import command_names, command_split
 from codegen.splits import split_of
+from codegen.training.corpus.dedup import deduplicate
+from codegen.training.corpus.document import Document, read_documents, write_documents
+from codegen.training.corpus.sdists import Sdist, fetch, licence, source_files
+from codegen.training.corpus.shell import command_names, command_split
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tokenization"
 

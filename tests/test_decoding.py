@@ -140,7 +140,7 @@ def test_masks_stay_computable_with_a_real_vocabulary_after_an_operand() -> None
     from transformers import PreTrainedTokenizerFast
 
     from codegen.decoding import compile_grammar, ll_tokenizer
-    from codegen.tokenization.artifacts import tokenizer_file
+    from codegen.training.tokenizer.artifacts import tokenizer_file
 
     tok = PreTrainedTokenizerFast(tokenizer_file=str(tokenizer_file("code-16k")), eos_token="<|endoftext|>")
     matcher = compile_grammar(

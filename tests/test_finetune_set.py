@@ -6,13 +6,13 @@ import gzip
 import json
 from pathlib import Path
 
-from codegen.corpus.finetune import ansible_pairs, clean, nl2bash_pairs, tldr_pairs, with_prompts
-from codegen.corpus.pairs import Pair
 from codegen.docs.index import DocIndex
 from codegen.docs.record import DocRecord, Example
 from codegen.prompt import build_prompt
 from codegen.retrieval import Retriever
 from codegen.splits import split_of
+from codegen.training.corpus.finetune import ansible_pairs, clean, nl2bash_pairs, tldr_pairs, with_prompts
+from codegen.training.corpus.pairs import Pair
 
 
 def _gz(path: Path, rows: list[dict]) -> None:

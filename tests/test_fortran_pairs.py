@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from codegen.corpus.fortran_pairs import fortran_pairs, requests
 from codegen.docs.record import DocRecord
 from codegen.grammar import build_grammar
 from codegen.grammar.lint import accepts
 from codegen.splits import split_of
+from codegen.training.corpus.fortran_pairs import fortran_pairs, requests
 from codegen.validate import validate
 from codegen.validate.fortran import mpi_include_dirs
 from tests.grammar_fixtures import pick

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 
 from codegen import langid
-from codegen.corpus.shell import command_split
 from codegen.docs.index import IndexConfig
 from codegen.docs.record import DocRecord, Example
 from codegen.paths import package_data
+from codegen.training.corpus.shell import command_split
 
 
 def _record(dsl: str, name: str, requests: list[str], summary: str = "") -> DocRecord:

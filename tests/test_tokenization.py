@@ -8,11 +8,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen.tokenization.directives import directive_lexemes
-from codegen.tokenization.fixed_form import looks_fixed_form, to_free_form
-from codegen.tokenization.lexemes import lex
-from codegen.tokenization.pieces import pieces
-from codegen.tokenization.words import training_words
+from codegen.training.tokenizer.directives import directive_lexemes
+from codegen.training.tokenizer.fixed_form import looks_fixed_form, to_free_form
+from codegen.training.tokenizer.lexemes import lex
+from codegen.training.tokenizer.pieces import pieces
+from codegen.training.tokenizer.words import training_words
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tokenization"
 FILES = {
@@ -234,7 +234,7 @@ def test_fixed_form_origin_is_monotone_and_complete(lines: list[str]) -> None:
 
 
 def test_lexicon_comes_from_grammars_and_installed_documentation() -> None:
-    from codegen.tokenization.lexicon import lexicon
+    from codegen.training.tokenizer.lexicon import lexicon
 
     names = lexicon()
     assert {"subroutine", "allocate", "contains"} <= names["fortran_keywords"]

@@ -7,7 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from codegen.tokenization.anonymise import anonymise, restore
+from codegen.training.tokenizer.anonymise import anonymise, restore
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tokenization"
 

@@ -12,12 +12,12 @@ from hypothesis import strategies as st
 from transformers import AutoTokenizer, PreTrainedTokenizerFast
 from typer.testing import CliRunner
 
-from codegen.corpus.document import Document, write_documents
 from codegen.errors import InputError
-from codegen.tokenization.cli import app
-from codegen.tokenization.pieces import piece_pattern
-from codegen.tokenization.settings import SPECIAL_TOKENS, TrainSettings
-from codegen.tokenization.train import save, train
+from codegen.training.corpus.document import Document, write_documents
+from codegen.training.tokenizer.cli import app
+from codegen.training.tokenizer.pieces import piece_pattern
+from codegen.training.tokenizer.settings import SPECIAL_TOKENS, TrainSettings
+from codegen.training.tokenizer.train import save, train
 
 FIXTURES = Path(__file__).parent / "fixtures" / "tokenization"
 LANGS = {

@@ -14,11 +14,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from codegen.corpus.document import Document, write_documents
-from codegen.model import checkpoint
-from codegen.model.config import ModelShape, TrainConfig, load_config
-from codegen.model.data import IGNORE, PAD_MULTIPLE, PromptCodeExamples, sample_order
-from codegen.model.train import build_model, train
+from codegen.training import checkpoint
+from codegen.training.config import ModelShape, TrainConfig, load_config
+from codegen.training.corpus.document import Document, write_documents
+from codegen.training.data import IGNORE, PAD_MULTIPLE, PromptCodeExamples, sample_order
+from codegen.training.train import build_model, train
 from tests.tiny_lm import train_bpe
 
 CODE = [
@@ -153,7 +153,7 @@ def test_a_killed_run_resumes_exactly(tiny_setup: TrainConfig, tmp_path: Path) -
 def test_optimizer_state_after_resume_equals_the_saved_one(tiny_setup: TrainConfig) -> None:
     from tokenizers import Tokenizer
 
-    from codegen.model.train import _optimizer, _schedule
+    from codegen.training.train import _optimizer, _schedule
 
     train(replace(tiny_setup, steps=4))
     saved = checkpoint.checkpoints(Path(tiny_setup.out))[-1]
@@ -235,7 +235,9 @@ def test_right_padding_needs_no_attention_mask(tiny_setup: TrainConfig) -> None:
     )
     batch = data.batch([0, 1])
     with torch.no_grad():
-        masked = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels).loss
+        masked = model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
+        ).loss
         unmasked = model(input_ids=batch.input_ids, labels=batch.labels).loss
     assert torch.allclose(masked, unmasked, atol=1e-6)
 
@@ -244,7 +246,7 @@ def test_target_only_loss_equals_the_models_own_loss(tiny_setup: TrainConfig) ->
     import numpy as np
     from tokenizers import Tokenizer
 
-    from codegen.model.loss import TargetLoss
+    from codegen.training.loss import TargetLoss
 
     tokenizer = Tokenizer.from_file(str(Path(tiny_setup.tokenizer) / "tokenizer.json"))
     model = build_model(tiny_setup, tokenizer)

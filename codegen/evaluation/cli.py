@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from codegen.errors import InputError
+from codegen.extras import missing, require_training_stack
 
 err = Console(stderr=True, soft_wrap=True)
 
@@ -75,6 +76,11 @@ def eval_command(
         bool, typer.Option(help="With --model: bits per byte and per-lexeme perplexity on the references.")
     ] = True,
 ) -> None:
+    if model is not None and perplexity and missing("torch", "transformers"):
+        err.print(
+            "no perplexity: it needs torch and transformers (the `train` extra); --no-perplexity hides this"
+        )
+        perplexity = False
     if model is not None and perplexity:
         from codegen.torch_compat import load_torch_dynamo
 
@@ -95,6 +101,7 @@ def eval_command(
         )
     name = system or _system_name(model, no_constrain, plain_chat)
     if plain_chat:
+        require_training_stack("--plain-chat (the model decodes through transformers' generate)")
         from codegen.docs.registry import ensure_index
         from codegen.evaluation.plain_chat import FEWSHOT, PlainChat
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from codegen.errors import InputError
+from codegen.extras import require_training_stack
 from codegen.torch_compat import load_torch_dynamo
 
 SMALL_MODEL_PARAMS = 300_000_000
@@ -43,6 +44,8 @@ def default_model_dir() -> Path | None:
 
 def pick_device(device: str) -> tuple[str, Any]:
     """`auto` takes CUDA when present (bf16 where supported), else the CPU in float32."""
+    if device == "cuda":
+        require_training_stack("--device cuda", "torch")
     import torch
 
     if device == "cuda" and not torch.cuda.is_available():
@@ -113,6 +116,9 @@ def _load_numpy(path: Path) -> LoadedModel:
 
 
 def _load_transformers(path: Path, device: str) -> LoadedModel:
+    require_training_stack(
+        f"{path}: a model the numpy runtime does not run (it runs small Llama checkpoints on the CPU)"
+    )
     load_torch_dynamo()
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging

@@ -24,7 +24,6 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from codegen.corpus.pairs import Pair
 from codegen.docs.fortran_lapack import first_sentence
 from codegen.docs.fortran_lapack_names import MATRIX_TYPE, naming_words
 from codegen.docs.fortran_schema import split_top
@@ -43,6 +42,7 @@ from codegen.grammar.fortran import (
 from codegen.grammar.lint import accepts
 from codegen.schema import FortranRoutine, schema_of
 from codegen.splits import split_of
+from codegen.training.corpus.pairs import Pair
 from codegen.validate import validate
 
 FAMILIES = {

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from datasketch import MinHash, MinHashLSH
 
-from codegen.corpus.document import Document
+from codegen.training.corpus.document import Document
 
 _WORD = re.compile(r"\w+|[^\w\s]")
 _SPACE = re.compile(r"\s+")

@@ -13,9 +13,15 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from codegen.corpus.build import DEFAULT_DATA_DIR, REPO_CORPORA, build_corpus, documents_path, load_corpus
 from codegen.errors import InputError
-from codegen.tokenization.artifacts import DEFAULT_TOKENIZER, TOKENIZERS_DIR, load_tokenizer
+from codegen.training.corpus.build import (
+    DEFAULT_DATA_DIR,
+    REPO_CORPORA,
+    build_corpus,
+    documents_path,
+    load_corpus,
+)
+from codegen.training.tokenizer.artifacts import DEFAULT_TOKENIZER, TOKENIZERS_DIR, load_tokenizer
 
 # training and measuring pull in transformers and tree-sitter: imported by the commands that use
 # them, so `dslgen --help` stays fast
@@ -73,9 +79,9 @@ def train(
     as_json: JsonOption = False,
 ) -> None:
     """Train a tokenizer on the corpus's training split and save tokenizer.json + manifest.json."""
-    from codegen.tokenization.settings import TrainSettings
-    from codegen.tokenization.train import save
-    from codegen.tokenization.train import train as train_tokenizer
+    from codegen.training.tokenizer.settings import TrainSettings
+    from codegen.training.tokenizer.train import save
+    from codegen.training.tokenizer.train import train as train_tokenizer
 
     corpus_manifest = None
     if rebuild_corpus or not (corpus.endswith(".jsonl.gz") or documents_path(corpus).is_file()):
@@ -172,8 +178,8 @@ def stats(
     as_json: JsonOption = False,
 ) -> None:
     """Tokens per lexeme, bytes per token, round trips and unknown tokens per language; API-name coverage."""
-    from codegen.tokenization.lexicon import CATEGORY_LANG, lexicon
-    from codegen.tokenization.measure import single_token_share, tally, whole_name_share
+    from codegen.training.tokenizer.lexicon import CATEGORY_LANG, lexicon
+    from codegen.training.tokenizer.measure import single_token_share, tally, whole_name_share
 
     tok = load_tokenizer(tokenizer)
     taken: dict[str, int] = {}

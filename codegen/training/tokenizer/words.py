@@ -18,8 +18,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from itertools import pairwise
 
-from codegen.tokenization.lexemes import lex
-from codegen.tokenization.pieces import PLACEHOLDER, pieces, word_pieces
+from codegen.training.tokenizer.lexemes import lex
+from codegen.training.tokenizer.pieces import PLACEHOLDER, pieces, word_pieces
 
 _PLACEHOLDER = re.compile(PLACEHOLDER)
 

@@ -13,8 +13,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from codegen.corpus.build import DEFAULT_DATA_DIR
-from codegen.model.config import Stage, TrainConfig, load_config
+from codegen.training.config import Stage, TrainConfig, load_config
+from codegen.training.corpus.build import DEFAULT_DATA_DIR
 
 err = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(help="Build the fine-tuning set; pretrain and fine-tune models.", no_args_is_help=True)
@@ -43,7 +43,7 @@ def _run(
     device: str,
 ) -> None:
     from codegen.errors import InputError
-    from codegen.model.train import train
+    from codegen.training.train import train
 
     config: TrainConfig = load_config(
         config_path, {"out": out, "steps": steps, "max_seconds": max_seconds, "seed": seed}
@@ -100,8 +100,8 @@ def data(
     ] = DEFAULT_DATA_DIR,
 ) -> None:
     """Build the fine-tuning set: NL→code pairs with retrieval-built prompts, split by library."""
-    from codegen.corpus.finetune import build_finetune_set
     from codegen.docs.registry import ensure_index
+    from codegen.training.corpus.finetune import build_finetune_set
 
     index = ensure_index(progress=lambda msg: err.print(msg, highlight=False))
     manifest = build_finetune_set(index, name, data_dir, progress=lambda msg: err.print(msg, highlight=False))

@@ -1,7 +1,7 @@
 """Checkpoints that survive a kill at any moment: written to a temporary directory, then renamed.
 
 A checkpoint holds the weights (safetensors), the optimizer and schedule state, the step and the
-random-number states; with the step-determined data order (codegen.model.data) that is everything a
+random-number states; with the step-determined data order (codegen.training.data) that is everything a
 resumed run needs to continue exactly where the killed one stopped.
 """
 

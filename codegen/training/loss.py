@@ -13,7 +13,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from codegen.model.data import IGNORE
+from codegen.training.data import IGNORE
 
 
 class TargetLoss(torch.nn.Module):

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 
 from tree_sitter import Node
 
-from codegen.tokenization.directives import directive_lexemes
-from codegen.tokenization.lexemes import Parsed, parse
-from codegen.tokenization.lexicon import fortran_api_names
+from codegen.training.tokenizer.directives import directive_lexemes
+from codegen.training.tokenizer.lexemes import Parsed, parse
+from codegen.training.tokenizer.lexicon import fortran_api_names
 
 _FORTRAN_UNITS = frozenset(
     {

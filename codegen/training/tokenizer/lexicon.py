@@ -24,7 +24,7 @@ from codegen.docs.fortran_mpi import PAGE_NAME as MPI_PAGE_NAME
 from codegen.docs.fortran_openmp import DATA_FILE as OPENMP_DATA
 from codegen.docs.fortran_openmp import SENTINEL as OPENMP_SENTINEL
 from codegen.paths import package_data
-from codegen.tokenization.lexemes import grammar_keywords
+from codegen.training.tokenizer.lexemes import grammar_keywords
 
 MAN3 = Path("/usr/share/man/man3")
 # communicators, datatypes, reduction ops (MPI_COMM_WORLD, MPI_DOUBLE_PRECISION, MPI_SUM); the ~150

@@ -20,8 +20,8 @@ import tree_sitter_fortran
 import tree_sitter_yaml
 from tree_sitter import Language, Parser, Tree
 
-from codegen.tokenization.directives import directive_lexemes
-from codegen.tokenization.fixed_form import FIXED_SUFFIXES, looks_fixed_form, to_free_form
+from codegen.training.tokenizer.directives import directive_lexemes
+from codegen.training.tokenizer.fixed_form import FIXED_SUFFIXES, looks_fixed_form, to_free_form
 
 # corpus language → tree-sitter grammar; English has none (regex pieces only)
 GRAMMARS = {"fortran": tree_sitter_fortran, "bash": tree_sitter_bash, "ansible": tree_sitter_yaml}

@@ -37,8 +37,8 @@ class TrainConfig:
     out: str = "runs/pretrain"
     tokenizer: str = "code-16k"  # a name under tokenizers/, or a path; ignored when init_from is set
     init_from: str | None = None  # a Hugging Face model directory to start from (fine-tuning)
-    corpus: str = "code-v1"  # pretraining: a built corpus (codegen.corpus.build)
-    pairs: str = "finetune-v1"  # fine-tuning: a built fine-tuning set (codegen.corpus.finetune)
+    corpus: str = "code-v1"  # pretraining: a built corpus (codegen.training.corpus.build)
+    pairs: str = "finetune-v1"  # fine-tuning: a built fine-tuning set (codegen.training.corpus.finetune)
     langs: tuple[str, ...] = ("ansible", "bash", "fortran", "english")
     model: ModelShape = field(default_factory=ModelShape)
     seq_len: int = 512

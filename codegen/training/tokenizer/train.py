@@ -1,6 +1,6 @@
 """Train a byte-level BPE tokenizer on a corpus and save it as a transformers/llguidance-ready directory.
 
-kind="compiler": BPE merges are learned from the training words of `codegen.tokenization.words`
+kind="compiler": BPE merges are learned from the training words of `codegen.training.tokenizer.words`
 (regex pieces cut at tree-sitter lexeme boundaries), counted once in Python and fed to the trainer
 word by word; the saved file's pre-tokenizer is the regex alone. kind="bytelevel": the plain GPT-2
 byte-level BPE baseline trained on the same documents. Both use the 256 byte symbols as the base
@@ -25,13 +25,13 @@ from tokenizers import Tokenizer, decoders, models, pre_tokenizers, trainers
 from transformers import PreTrainedTokenizerFast
 
 from codegen.atomic import atomic_write_text
-from codegen.corpus.document import Document
 from codegen.errors import InputError
-from codegen.tokenization.anonymise import anonymise
-from codegen.tokenization.lexicon import training_names
-from codegen.tokenization.pieces import byte_decoder, inference_pre_tokenizer, piece_pattern
-from codegen.tokenization.settings import SPECIAL_TOKENS, TrainSettings
-from codegen.tokenization.words import training_words
+from codegen.training.corpus.document import Document
+from codegen.training.tokenizer.anonymise import anonymise
+from codegen.training.tokenizer.lexicon import training_names
+from codegen.training.tokenizer.pieces import byte_decoder, inference_pre_tokenizer, piece_pattern
+from codegen.training.tokenizer.settings import SPECIAL_TOKENS, TrainSettings
+from codegen.training.tokenizer.words import training_words
 
 BATCH = 4096
 

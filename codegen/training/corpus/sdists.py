@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from email.parser import HeaderParser
 from pathlib import Path, PurePosixPath
 
-from codegen.corpus.errors import CorpusError
+from codegen.training.corpus.errors import CorpusError
 
 FORTRAN_SUFFIXES = frozenset({".f", ".for", ".f77", ".f90", ".f95", ".f03", ".f08", ".fpp"})
 SHELL_SUFFIXES = frozenset({".sh", ".bash"})

@@ -17,8 +17,8 @@ from pygments.lexer import Lexer
 from pygments.lexers import BashLexer, FortranFixedLexer, FortranLexer, YamlLexer
 from tokenizers import Tokenizer
 
-from codegen.corpus.document import Document
-from codegen.tokenization.lexemes import is_fixed_form, lex
+from codegen.training.corpus.document import Document
+from codegen.training.tokenizer.lexemes import is_fixed_form, lex
 
 _NAME = re.compile(r"(?<![\w.])[A-Za-z_][\w.]*(?![\w.])")
 

@@ -110,7 +110,7 @@ class PackedBlocks:
         tokenizer_key: str,
         seq_len: int,
     ) -> PackedBlocks:
-        from codegen.corpus.build import build_corpus, documents_path, load_corpus
+        from codegen.training.corpus.build import build_corpus, documents_path, load_corpus
 
         source = Path(corpus) if corpus.endswith(".jsonl.gz") else documents_path(corpus)
         if not source.is_file():

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from codegen.corpus.document import Document
 from codegen.docs.ansible_discovery import installed_collections, module_files
 from codegen.docs.ansible_docstring import DocReadError, read_module_doc
 from codegen.splits import split_of
+from codegen.training.corpus.document import Document
 
 
 def example_documents() -> Iterator[Document]:

@@ -9,9 +9,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from codegen.corpus.document import Document
-from codegen.corpus.errors import CorpusError
 from codegen.splits import Split, split_of
+from codegen.training.corpus.document import Document
+from codegen.training.corpus.errors import CorpusError
 from codegen.validate.treesitter import node_text, parse_bash
 
 TLDR_FILE = "bash/tldr_pages.jsonl.gz"

@@ -8,7 +8,7 @@ string, a template slot ({{path/to/file}}, {{ item }}) — and joins a newline w
 it and the first name or comment of the line (layout). A single space before a piece belongs to it, as
 in GPT-2, so spaces between lexemes cost nothing. Every character falls in some piece, so pieces
 concatenate back to the input exactly. Which merges exist inside a piece is decided by training
-(codegen.tokenization.words), not here. A tokenizer trained with `syntax_phrases` (code-8k) stores
+(codegen.training.tokenizer.words), not here. A tokenizer trained with `syntax_phrases` (code-8k) stores
 `piece_pattern(True)`, whose pieces also hold runs of keywords and punctuation (`END IF`, `) THEN`).
 """
 
@@ -19,7 +19,7 @@ from functools import cache
 
 from tokenizers import Regex, decoders, pre_tokenizers
 
-from codegen.tokenization.lexemes import grammar_keywords
+from codegen.training.tokenizer.lexemes import grammar_keywords
 
 _NEWLINE = r"(?:\r\n|\n|\r)"
 _DOT_OPERATOR = r"(?i:eq|ne|lt|le|gt|ge|and|or|not|eqv|neqv|true|false)"

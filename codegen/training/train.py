@@ -24,12 +24,12 @@ import torch
 from tokenizers import Tokenizer
 
 from codegen.errors import InputError
-from codegen.model import checkpoint, distributed
-from codegen.model.config import TrainConfig
-from codegen.model.data import Batch, PackedBlocks, PromptCodeExamples, sample_order
-from codegen.model.distributed import Place
-from codegen.model.loss import TargetLoss
 from codegen.torch_compat import load_torch_dynamo
+from codegen.training import checkpoint, distributed
+from codegen.training.config import TrainConfig
+from codegen.training.data import Batch, PackedBlocks, PromptCodeExamples, sample_order
+from codegen.training.distributed import Place
+from codegen.training.loss import TargetLoss
 
 EOS = "<|endoftext|>"
 PAD = "<|pad|>"
@@ -68,7 +68,7 @@ def autocast_dtype(precision: str, device: torch.device) -> torch.dtype | None:
 
 
 def _tokenizer_source(config: TrainConfig) -> Path:
-    from codegen.tokenization.artifacts import tokenizer_file
+    from codegen.training.tokenizer.artifacts import tokenizer_file
 
     if config.init_from:
         path = Path(config.init_from) / "tokenizer.json"
@@ -108,7 +108,7 @@ def _load_data(
 ) -> PackedBlocks | PromptCodeExamples:
     if config.stage == "pretrain":
         return PackedBlocks.from_corpus(config.corpus, split, config.langs, tokenizer, key, config.seq_len)
-    from codegen.corpus.finetune import examples_path
+    from codegen.training.corpus.finetune import examples_path
 
     path = Path(config.pairs) if config.pairs.endswith(".jsonl.gz") else examples_path(config.pairs)
     return PromptCodeExamples.from_file(path, split, config.langs, tokenizer, key, config.seq_len)

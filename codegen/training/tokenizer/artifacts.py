@@ -8,7 +8,7 @@ from tokenizers import Tokenizer
 
 from codegen.errors import InputError
 
-TOKENIZERS_DIR = Path(__file__).resolve().parents[2] / "tokenizers"
+TOKENIZERS_DIR = Path(__file__).resolve().parents[3] / "tokenizers"
 DEFAULT_TOKENIZER = "code-16k"
 
 

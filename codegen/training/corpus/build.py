@@ -14,15 +14,15 @@ from pathlib import Path
 from typing import Any
 
 from codegen.atomic import atomic_write_text
-from codegen.corpus.ansible_yaml import example_documents
-from codegen.corpus.document import LANGS, Document, read_documents, write_documents
-from codegen.corpus.errors import CorpusError
-from codegen.corpus.sdists import DEFAULT_SDISTS, Sdist, fetch, licence, source_files
-from codegen.corpus.shell import nl2bash_documents, tldr_documents
 from codegen.paths import home
 from codegen.splits import split_of
+from codegen.training.corpus.ansible_yaml import example_documents
+from codegen.training.corpus.document import LANGS, Document, read_documents, write_documents
+from codegen.training.corpus.errors import CorpusError
+from codegen.training.corpus.sdists import DEFAULT_SDISTS, Sdist, fetch, licence, source_files
+from codegen.training.corpus.shell import nl2bash_documents, tldr_documents
 
-REPO_ROOT = Path(__file__).resolve().parents[2]
+REPO_ROOT = Path(__file__).resolve().parents[3]
 DEFAULT_DATA_DIR = REPO_ROOT.parent / "shared" / "data"
 REPO_CORPORA = REPO_ROOT / "corpora"  # where manifests are kept in the repository
 Progress = Callable[[str], None]
@@ -89,7 +89,7 @@ def build_corpus(
         *example_documents(),
     ]
     progress(f"de-duplicating {len(gathered)} documents")
-    from codegen.corpus.dedup import deduplicate  # datasketch: slow to import
+    from codegen.training.corpus.dedup import deduplicate  # datasketch: slow to import
 
     documents, report = deduplicate(gathered)
     write_documents(documents_path(name), documents)
@@ -131,6 +131,6 @@ def load_corpus(name: str) -> Iterator[Document]:
     if not path.is_file():
         raise CorpusError(
             f"corpus {name!r} is not built ({path} missing): `dslgen tokenizer train` builds it, "
-            "or call codegen.corpus.build.build_corpus()"
+            "or call codegen.training.corpus.build.build_corpus()"
         )
     return read_documents(path)

@@ -1,7 +1,7 @@
 """The fine-tuning set: NL→code pairs with the prompt the model will see at inference.
 
 Pairs come from tldr pages and NL2Bash (Bash), the EXAMPLES tasks of the installed Ansible modules,
-and Fortran pairs derived from the Fortran documentation (codegen.corpus.fortran_pairs). Every pair is
+and Fortran pairs derived from the Fortran documentation (codegen.training.corpus.fortran_pairs). Every pair is
 split by the library it uses (codegen.splits), de-duplicated, decontaminated against the held-out
 references, and given the prompt `build_prompt` makes from what retrieval returns for its request,
 so the model learns to use the documentation it will be shown, hits and misses alike.
@@ -18,13 +18,13 @@ from pathlib import Path
 from typing import Any
 
 from codegen.atomic import atomic_write_bytes, atomic_write_text
-from codegen.corpus.build import DEFAULT_DATA_DIR, REPO_CORPORA, corpus_dir
-from codegen.corpus.pairs import Pair
-from codegen.corpus.shell import NL2BASH_FILE, TLDR_FILE, command_names, command_split
 from codegen.docs.index import DocIndex
 from codegen.prompt import build_prompt
 from codegen.retrieval import Retriever
 from codegen.splits import split_of
+from codegen.training.corpus.build import DEFAULT_DATA_DIR, REPO_CORPORA, corpus_dir
+from codegen.training.corpus.pairs import Pair
+from codegen.training.corpus.shell import NL2BASH_FILE, TLDR_FILE, command_names, command_split
 
 Progress = Callable[[str], None]
 TOP_K = 5
@@ -127,7 +127,7 @@ def build_finetune_set(
     manifest_dir: Path | None = REPO_CORPORA,
     progress: Progress = lambda _msg: None,
 ) -> dict[str, Any]:
-    from codegen.corpus.fortran_pairs import fortran_pairs
+    from codegen.training.corpus.fortran_pairs import fortran_pairs
 
     progress("gathering pairs")
     gathered = [
@@ -147,7 +147,7 @@ def build_finetune_set(
             "tldr": "shared/data/bash/tldr_pages.jsonl.gz (CC-BY-4.0, tldr-pages team and contributors)",
             "nl2bash": "shared/data/bash/nl2bash.jsonl.gz (MIT), without the rows NL2Bash's filter drops",
             "ansible": "EXAMPLES tasks of the installed modules (the index's ansible source)",
-            "fortran": "pairs derived from the indexed Fortran documentation (codegen.corpus.fortran_pairs)",
+            "fortran": "pairs derived from the indexed Fortran documentation (codegen.training.corpus.fortran_pairs)",
         },
         "split": "by library: tldr page, NL2Bash commands run, Ansible module FQCN, Fortran routine",
         "prompt": f"codegen.prompt.build_prompt over the top {TOP_K} retrieved documents of the pair's language",

@@ -25,12 +25,12 @@ class TrainSettings:
     lang_weights: dict[str, int] = field(
         default_factory=lambda: {"fortran": 6, "bash": 4, "ansible": 1, "english": 1}
     )
-    # each keyword/API name (codegen.tokenization.lexicon.training_names) is counted this many extra times
+    # each keyword/API name (codegen.training.tokenizer.lexicon.training_names) is counted this many extra times
     # after a space, so that names the corpus rarely shows (MPI_Comm_split) still become tokens
     name_boost: int = 0
     anonymise: bool = False  # identifiers → var_N/func_N in the training text (augmentation)
     # kind="compiler": runs of fixed syntax (keywords, operators, punctuation: `END IF`, `) THEN`,
-    # `intent(in) ::`) are pieces that merges may span (codegen.tokenization.pieces.piece_pattern)
+    # `intent(in) ::`) are pieces that merges may span (codegen.training.tokenizer.pieces.piece_pattern)
     syntax_phrases: bool = False
 
     def to_json(self) -> dict[str, Any]:
