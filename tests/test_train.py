@@ -235,7 +235,9 @@ def test_right_padding_needs_no_attention_mask(tiny_setup: TrainConfig) -> None:
     )
     batch = data.batch([0, 1])
     with torch.no_grad():
-        masked = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels).loss
+        masked = model(
+            input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=batch.labels
+        ).loss
         unmasked = model(input_ids=batch.input_ids, labels=batch.labels).loss
     assert torch.allclose(masked, unmasked, atol=1e-6)
 
