@@ -104,7 +104,11 @@ def main() -> None:
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "command": " ".join(["python", *sys.argv]),
-        "machine": {"cpus": os.cpu_count(), "processor": platform.processor(), "load_average": round(load, 2)},
+        "machine": {
+            "cpus": os.cpu_count(),
+            "processor": platform.processor(),
+            "load_average": round(load, 2),
+        },
         "requests": REQUESTS,
         "cold": cold_rows,
         "warm_s": warm_rows,

@@ -175,7 +175,9 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.model is not None and not args.no_outlines and args.runtime != "transformers":
-        parser.error("outlines runs the model through transformers: add --runtime transformers or --no-outlines")
+        parser.error(
+            "outlines runs the model through transformers: add --runtime transformers or --no-outlines"
+        )
     torch.set_num_threads(1)
     results = RESULTS
     if args.model is not None:

@@ -1,6 +1,8 @@
 """Library detection on the dev splits: Hits@1/5, language detection, query latency, index load time.
 
-    python benchmarks/retrieval.py [--dense] [--limit N] [--tldr ../shared/data/bash/tldr_pages.jsonl.gz]
+    python benchmarks/retrieval.py [--dense | --no-dense] [--limit N] [--tldr ../shared/data/bash/tldr_pages.jsonl.gz]
+
+Without either flag the retriever's default applies (dense on when the index has document vectors).
 
 Dev requests:
 - Bash: every example of the tldr pages in benchmarks/splits/bash_dev.txt (their examples are not in
@@ -11,7 +13,7 @@ Dev requests:
   installed collections (not from the index, which dropped them). A hit is the module's FQCN.
 - Fortran: benchmarks/data/fortran_requests.jsonl, hand-written; used for language detection (and
   Hits@k where `expected` is given).
-Prints a table and writes benchmarks/results/retrieval[-dense].json.
+Prints a table and writes benchmarks/results/retrieval-{dense,lexical}.json.
 """
 
 from __future__ import annotations
@@ -93,7 +95,7 @@ def hit_names(index: DocIndex, hits: list[Hit]) -> list[str]:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--dense", action="store_true")
+    ap.add_argument("--dense", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--limit", type=int, default=0, help="requests per language (0 = all)")
     ap.add_argument("--tldr", type=Path, default=HERE.parent.parent / "shared/data/bash/tldr_pages.jsonl.gz")
     args = ap.parse_args()
@@ -153,7 +155,7 @@ def main() -> None:
     summary = {
         "date": time.strftime("%Y-%m-%d"),
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
-        "dense": args.dense,
+        "dense": retriever.dense is not None,
         "index_documents": index.manifest["documents"],
         "index_load_seconds": round(load_seconds, 3),
         "per_language": rows,
@@ -177,7 +179,11 @@ def main() -> None:
         f"query latency (detect + search): median {summary['query_ms_median']:.2f} ms,"
         f" p95 {summary['query_ms_p95']:.2f} ms; index load {load_seconds:.2f} s"
     )
-    out = HERE / "results" / ("retrieval-dense.json" if args.dense else "retrieval.json")
+    out = (
+        HERE
+        / "results"
+        / ("retrieval-dense.json" if retriever.dense is not None else "retrieval-lexical.json")
+    )
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
 

@@ -121,7 +121,13 @@ def _plain_progress() -> Any:
     return update
 
 
-def _load_generator(model: Path | None, device: Device, dense: bool) -> Any:
+DENSE_HELP = (
+    "Add the dense embedding model's similarity to the lexical ranking (default: on when the index has "
+    "document vectors, i.e. with the `dense` extra)."
+)
+
+
+def _load_generator(model: Path | None, device: Device, dense: bool | None) -> Any:
     from codegen.pipeline import Generator
 
     if model is not None and not model.is_dir():
@@ -149,7 +155,9 @@ def generate(
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Decode without the grammar.")] = False,
     device: Annotated[Device, typer.Option(help="Where the model runs.")] = Device.auto,
     seed: Annotated[int | None, typer.Option(help="Random seed for sampling.")] = None,
-    dense: Annotated[bool, typer.Option(help="Re-rank documents with the dense embedding model.")] = False,
+    dense: Annotated[
+        bool | None, typer.Option("--dense/--no-dense", help=DENSE_HELP, show_default=False)
+    ] = None,
     run_it: Annotated[
         bool, typer.Option("--run", help="Run the generated Bash command after confirmation.")
     ] = False,
@@ -253,7 +261,7 @@ def batch(
     if not infile.is_file():
         raise InputError(f"{infile}: no such file")
     done = finished_ids(output) if resume else set()
-    gen = _load_generator(model, device, dense=False)
+    gen = _load_generator(model, device, dense=None)
     default_lang = _lang(lang)
     written = skipped = failed = 0
     columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
@@ -356,7 +364,9 @@ def index_search(
     query: Annotated[str, typer.Argument()],
     lang: Annotated[Lang, typer.Option("--lang", "-l")] = Lang.auto,
     k: Annotated[int, typer.Option("-k", min=1, max=100)] = 10,
-    dense: Annotated[bool, typer.Option(help="Re-rank with the dense embedding model.")] = False,
+    dense: Annotated[
+        bool | None, typer.Option("--dense/--no-dense", help=DENSE_HELP, show_default=False)
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
 ) -> None:
     from codegen.docs.registry import ensure_index

@@ -215,7 +215,9 @@ def generate(
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=finish_reserve,
             # built on first need (~50 ms for 16k tokens): most texts end before the reserve
-            closers=functools.partial(closing_tokens, tokenizer, vocab) if finish_reserve and matcher is not None else None,
+            closers=functools.partial(closing_tokens, tokenizer, vocab)
+            if finish_reserve and matcher is not None
+            else None,
         )
         gen = decoder.run(max_new_tokens)
         gen.timings.compile_s = compile_s
@@ -255,9 +257,7 @@ def _prepare_step(matcher: llguidance.LLMatcher, bitmask: np.ndarray, vocab: int
     if matcher.is_error():
         return _GrammarStep(mask_us=mask_us, error=matcher.get_error().strip().splitlines()[0])
     allowed = np.unpackbits(bitmask.view(np.uint8), bitorder="little")[:vocab]
-    return _GrammarStep(
-        disallowed=allowed == 0, any_allowed=bool(allowed.any()), mask_us=mask_us
-    )
+    return _GrammarStep(disallowed=allowed == 0, any_allowed=bool(allowed.any()), mask_us=mask_us)
 
 
 class _Decoder:

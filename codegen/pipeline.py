@@ -42,11 +42,12 @@ class Generator:
         model: str | None = None,
         device: str = "auto",
         *,
-        dense: bool = False,
+        dense: bool | None = None,
         progress: Progress | None = None,
     ) -> Generator:
         """Open (building on first use) the documentation index and load the model: `model` if given,
-        else the shipped default model when there is one (otherwise generation stops after retrieval)."""
+        else the shipped default model when there is one (otherwise generation stops after retrieval).
+        `dense` as for `Retriever`."""
         path = model or default_model_dir()
         loaded = load_model(path, device) if path is not None else None
         index = ensure_index(progress=progress)

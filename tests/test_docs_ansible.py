@@ -77,7 +77,11 @@ def test_doc_fragments_are_resolved(acme):
     assert options["timeout"]["default"] == 30  # the TIMEOUT variant: acme.infra.connection.timeout
     assert options["mode"]["type"] == "raw"  # ansible.builtin.files, from the installed ansible-core
     assert set(acme["acme.infra.widget_info"].schema["options"]) == {
-        "name", "api_url", "api_token", "state", "ids"  # the last two from its action plugin
+        "name",
+        "api_url",
+        "api_token",
+        "state",
+        "ids",  # the last two from its action plugin
     }
 
 

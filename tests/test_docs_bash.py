@@ -490,7 +490,10 @@ def test_tldr_example_flags_keep_their_spelling_and_attached_values():
         "pacman --root {{path}} > out --after-redirect",
         "other -z",
     )
-    flags = {f["flags"][0]: (f["arg"], f["arg_optional"], f["separators"]) for f in example_flags("pacman", examples)}
+    flags = {
+        f["flags"][0]: (f["arg"], f["arg_optional"], f["separators"])
+        for f in example_flags("pacman", examples)
+    }
     assert flags == {
         "-Rs": (None, False, [" "]),  # a cluster stays the word the example wrote
         "--noconfirm": (None, False, [" "]),

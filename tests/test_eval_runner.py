@@ -209,6 +209,19 @@ def test_eval_command(dslgen_home: Path, tmp_path: Path) -> None:
     assert (out / "report.md").is_file()
 
 
+def test_eval_command_without_dense_retrieval_is_its_own_system(dslgen_home: Path, tmp_path: Path) -> None:
+    data = tmp_path / "data.jsonl"
+    data.write_text(json.dumps(EXAMPLES[0].to_json()) + "\n")
+    out = tmp_path / "eval"
+    result = CliRunner().invoke(app, ["--data", str(data), "--no-dense", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    meta = json.loads((out / "systems" / "dslgen-no-dense.json").read_text())
+    assert meta["dense_retrieval"] is False
+    chat = ["--model", str(tmp_path), "--no-perplexity", "--plain-chat"]
+    refused = CliRunner().invoke(app, ["--data", str(data), *chat, "--no-dense", "-o", str(out)])
+    assert isinstance(refused.exception, InputError) and "no retrieval" in str(refused.exception)
+
+
 def test_eval_command_needs_exactly_one_source(dslgen_home: Path, tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["-o", str(tmp_path)])
     assert isinstance(result.exception, InputError)

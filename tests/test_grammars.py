@@ -40,7 +40,7 @@ BASH_ACCEPTS = [
     "awk '" + "{print $1}" * 14 + "' f",  # a long program in single quotes
     "cut -d: -f1 f | sort | uniq -c | sort -rn | head -5 | wc -l",  # six commands in a pipeline
     "ln -s dir/`ls -rt dir | tail -n1` latest",  # backquotes inside a word
-    "echo `pwd`/`basename \"$0\"` \"a b\"",  # two in one word
+    'echo `pwd`/`basename "$0"` "a b"',  # two in one word
     "kill -9 `cat pid.txt 2>/dev/null`",
     "mkdir -p path/to/{a,b}/{x,y} && ping -c 1 192.168.1.{1..254}",  # braces inside a word
     "rm -rf /usr/local/{lib/node{,/.npm,_modules},bin}/npm* folder{?,[1-4]?,50}",  # nested, with globs
@@ -237,9 +237,20 @@ def test_bash_specialised_accepts_documented_flags(text: str) -> None:
 
 @pytest.mark.parametrize(
     "text",
-    ["ls --no-such-flag", "ls -Z9q", "sort file", "grep -rn TODO . | sort", "xargs rm", "find . -exec rm {}",
-     "ls `sort f`", "ls `ls --no-such-flag`", "ls `grep -e\\$x f`",
-     "grep -e --count f", "ls `grep -e -c f`", "tar -f -x"],  # a value that reads as a flag
+    [
+        "ls --no-such-flag",
+        "ls -Z9q",
+        "sort file",
+        "grep -rn TODO . | sort",
+        "xargs rm",
+        "find . -exec rm {}",
+        "ls `sort f`",
+        "ls `ls --no-such-flag`",
+        "ls `grep -e\\$x f`",
+        "grep -e --count f",
+        "ls `grep -e -c f`",
+        "tar -f -x",
+    ],  # a value that reads as a flag
 )
 def test_bash_specialised_rejects_undocumented(text: str) -> None:
     assert not accepts(bash_grammar(), text)
@@ -336,7 +347,11 @@ def test_ansible_specialised_rejects(text: str) -> None:
         '    - name: db\n  when:\n    - a is defined\n    - b\n  register: "_out"',
         "- name: x\n  ansible.builtin.command: ls\n  vars:\n    users:\n      - alice\n    opts:\n      a: 1",
         # a 40-letter word and a 200-character string
-        "- name: x\n  ansible.builtin.apt:\n    name: " + "a" * 40 + '\n    default_release: "' + "b " * 100 + '"',
+        "- name: x\n  ansible.builtin.apt:\n    name: "
+        + "a" * 40
+        + '\n    default_release: "'
+        + "b " * 100
+        + '"',
     ],
 )
 def test_ansible_specialised_accepts_what_ansible_accepts(text: str) -> None:
@@ -504,7 +519,7 @@ def _acme_policy_grammar() -> tuple[str, list]:
         # a `json` option takes JSON text or YAML data (Ansible serialises it: check_type_jsonarg)
         "policy:\n      Version: '2012-10-17'\n      Statement:\n        - Effect: Allow\n"
         '          Action: "logs:CreateLogGroup"',
-        "policy: '{\"Version\": \"2012-10-17\"}'",
+        'policy: \'{"Version": "2012-10-17"}\'',
         "policy:\n      - a\n      - b",
         # a key without a value inside a free-form dict is YAML's null
         "tags:\n      Env:\n      Team: web",
@@ -549,11 +564,26 @@ def test_ansible_task_keyword_forms(keywords: str) -> None:
 @pytest.mark.parametrize(
     ("name", "aliases", "examples", "expected"),
     [
-        ("gcloud-pubsub-topics-update", ["gcloud pubsub topics update"], [], ("gcloud pubsub topics update",)),
+        (
+            "gcloud-pubsub-topics-update",
+            ["gcloud pubsub topics update"],
+            [],
+            ("gcloud pubsub topics update",),
+        ),
         ("nix3-registry-pin", ["nix registry pin"], [], ("nix registry pin",)),
         ("autopep8", ["python3 autopep8.py"], [], ("autopep8", "python3 autopep8.py")),  # not a sub-command
-        ("hledger", ["This is the command-line interface (CLI) for the hledger accounting tool."], [], ("hledger",)),
-        ("ansible-inventory", ["ansible inventory"], ["ansible-inventory --list"], ("ansible-inventory", "ansible inventory")),
+        (
+            "hledger",
+            ["This is the command-line interface (CLI) for the hledger accounting tool."],
+            [],
+            ("hledger",),
+        ),
+        (
+            "ansible-inventory",
+            ["ansible inventory"],
+            ["ansible-inventory --list"],
+            ("ansible-inventory", "ansible inventory"),
+        ),
         ("git-commit", ["git commit"], ["git commit -m {{msg}}"], ("git commit",)),
     ],
 )

@@ -17,7 +17,9 @@ from tests.conftest import FIXTURES, JsonlRecordSource
 FILLERS = 60
 
 
-def _record(dsl: str, name: str, summary: str, text: str, prior: float = 0.0, aliases: tuple[str, ...] = ()) -> str:
+def _record(
+    dsl: str, name: str, summary: str, text: str, prior: float = 0.0, aliases: tuple[str, ...] = ()
+) -> str:
     return json.dumps(
         {
             "dsl": dsl,
@@ -124,14 +126,21 @@ def test_scores_are_sorted_and_restricted(crowded_index: DocIndex) -> None:
 def family_index(tmp_path_factory: pytest.TempPathFactory) -> DocIndex:
     """One program with many near-identical pages, and an Ansible module with its `_info` twin."""
     lines = [
-        _record("bash", f"gcloud-{t}compute-disks-list", "list disks", "list disks of a project",
-                aliases=(f"gcloud {t.strip('-')} compute disks list".replace("  ", " "),))
+        _record(
+            "bash",
+            f"gcloud-{t}compute-disks-list",
+            "list disks",
+            "list disks of a project",
+            aliases=(f"gcloud {t.strip('-')} compute disks list".replace("  ", " "),),
+        )
         for t in ("", "alpha-", "beta-")
     ]
     lines += [
         _record("bash", "lsblk", "list block devices", "list disks and partitions"),
         _record("bash", "fdisk", "manipulate disk partition table", "list disks and their partitions"),
-        _record("ansible", "vendor.cloud.data_factory", "Manage a data factory", "create or delete a data factory"),
+        _record(
+            "ansible", "vendor.cloud.data_factory", "Manage a data factory", "create or delete a data factory"
+        ),
         _record("ansible", "vendor.cloud.data_factory_info", "Get data factory facts", "get a data factory"),
     ]
     return _built(tmp_path_factory, "family", lines)
@@ -144,8 +153,10 @@ def test_results_are_of_distinct_programs(family_index: DocIndex) -> None:
 
 @pytest.mark.parametrize(
     ("request_", "first"),
-    [("Get the data factory by name", "vendor.cloud.data_factory_info"),
-     ("Create a data factory", "vendor.cloud.data_factory")],
+    [
+        ("Get the data factory by name", "vendor.cloud.data_factory_info"),
+        ("Create a data factory", "vendor.cloud.data_factory"),
+    ],
 )
 def test_reading_requests_prefer_info_modules(family_index: DocIndex, request_: str, first: str) -> None:
     assert Retriever(family_index).search(request_, lang="ansible", k=2)[0].name == first

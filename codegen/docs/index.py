@@ -13,6 +13,7 @@ Layout under `$DSLGEN_HOME/index-v{FORMAT}/`:
       langid.npz           the request-phrasing language classifier (codegen/langid.py)
       bm25-full/           bm25s index + vocabulary over name, summary, body and option text
       bm25-short/          the same over name, aliases and summary only
+      dense-*.npy          with the `dense` extra: each document's embedding (codegen/docs/vectors.py)
 
 A build writes a fresh `builds/ID` and only then repoints `current`, so a crash or a concurrent
 reader never sees a half-written index. Records are fetched by offset, so loading stays fast no matter
@@ -39,6 +40,8 @@ from codegen.docs.record import DSLS, DocRecord
 from codegen.docs.search_text import FIELDS, make_bm25_tokenizer
 from codegen.docs.source import Source, SourceError, Unit
 from codegen.docs.tldr_usage import program
+from codegen.docs.vectors import document_text, read_vectors, write_vectors
+from codegen.embedding import Encoder
 from codegen.errors import IndexUnavailable, InputError
 from codegen.langid import LanguageModel
 from codegen.paths import home
@@ -156,9 +159,12 @@ def build_index(
     progress: Progress | None = None,
     workers: int | None = None,
     reuse: bool = True,
+    encoder: Callable[[], Encoder] | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index under `root`; units whose fingerprint did not change
-    reuse the previous build's parse unless `reuse` is False."""
+    reuse the previous build's parse (and documents their vector) unless `reuse` is False. With an
+    `encoder` (a factory: the model loads only if some document needs embedding) the build stores
+    document vectors for dense retrieval."""
     t0 = time.perf_counter()
     root = root or index_root()
     (root / "builds").mkdir(parents=True, exist_ok=True)
@@ -217,6 +223,9 @@ def build_index(
         _write_units(tmp, rows)
         _write_records(tmp, records)
         _write_bm25(tmp, records)
+        if encoder is not None:
+            texts = [document_text(r.name, r.summary) for r in records]
+            write_vectors(tmp, texts, previous if reuse else None, encoder, progress)
         if progress:
             progress("learning request phrasing", 0, 1)
         language_model = LanguageModel.train(records)
@@ -349,6 +358,8 @@ class DocIndex:
         self._by_word: dict[str, list[int]] | None = None
         self._language_model: LanguageModel | bool | None = False  # False: not loaded yet
         self._dsl_masks: dict[str, np.ndarray] = {}
+        self._dsl_rows: dict[str, slice | np.ndarray] = {}
+        self._vectors: tuple[str, np.ndarray] | bool | None = False  # False: not loaded yet
 
     def __len__(self) -> int:
         return len(self.names)
@@ -411,6 +422,32 @@ class DocIndex:
                     f"the language model at {path} is corrupt ({exc}); rebuild it with `dslgen index build --force`"
                 ) from exc
         return self._language_model  # type: ignore[return-value]
+
+    @property
+    def vectors(self) -> tuple[str, np.ndarray] | None:
+        """(model name, [documents, dim] unit vectors), or None for an index built without them."""
+        if self._vectors is False:
+            try:
+                found = read_vectors(self.path)
+            except (OSError, ValueError) as exc:
+                raise IndexUnavailable(
+                    f"the document vectors in {self.path} are corrupt ({exc}); rebuild with `dslgen index build --force`"
+                ) from exc
+            if found is not None and len(found[1]) != len(self):
+                raise IndexUnavailable(
+                    f"the document vectors in {self.path} do not match its records; rebuild with `dslgen index build --force`"
+                )
+            self._vectors = found
+        return self._vectors  # type: ignore[return-value]
+
+    def dsl_rows(self, dsl: str) -> slice | np.ndarray:
+        """Positions of a language's documents: a slice, since builds sort records by language (reading
+        a slice of the vectors is cheaper than gathering rows); an index array should that not hold."""
+        if dsl not in self._dsl_rows:
+            rows = np.flatnonzero(self.dsl_mask(dsl))
+            contiguous = len(rows) and rows[-1] - rows[0] + 1 == len(rows)
+            self._dsl_rows[dsl] = slice(int(rows[0]), int(rows[-1]) + 1) if contiguous else rows
+        return self._dsl_rows[dsl]
 
     def dsl_mask(self, dsl: str) -> np.ndarray:
         if dsl not in self._dsl_masks:

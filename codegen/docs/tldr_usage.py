@@ -95,7 +95,13 @@ def example_flags(command: str, examples: Iterable[Example]) -> list[Flag]:
             for name, sep in _spellings(word):
                 flag = flags.setdefault(
                     name,
-                    {"flags": [name], "arg": None, "arg_optional": False, "separators": [], "description": ex.nl},
+                    {
+                        "flags": [name],
+                        "arg": None,
+                        "arg_optional": False,
+                        "separators": [],
+                        "description": ex.nl,
+                    },
                 )
                 if sep is not None:
                     flag["arg"] = flag["arg"] or "value"

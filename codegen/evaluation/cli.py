@@ -56,6 +56,15 @@ def eval_command(
     suite: Annotated[Suite | None, typer.Option(help="A named dev suite instead of --data.")] = None,
     model: Annotated[Path | None, typer.Option(help="A Hugging Face causal LM directory.")] = None,
     no_constrain: Annotated[bool, typer.Option("--no-constrain", help="Decode without the grammar.")] = False,
+    dense: Annotated[
+        bool | None,
+        typer.Option(
+            "--dense/--no-dense",
+            help="Retrieval with or without the dense similarity (default: with it when the index has "
+            "document vectors).",
+            show_default=False,
+        ),
+    ] = None,
     plain_chat: Annotated[
         bool,
         typer.Option(
@@ -99,7 +108,9 @@ def eval_command(
         raise InputError(
             "--plain-chat needs --model DIR (a chat model) and never constrains (no --no-constrain)"
         )
-    name = system or _system_name(model, no_constrain, plain_chat)
+    if plain_chat and dense is not None:
+        raise InputError("--plain-chat has no retrieval, so --dense/--no-dense do not apply")
+    name = system or _system_name(model, no_constrain, plain_chat, lexical=dense is False)
     if plain_chat:
         require_training_stack("--plain-chat (the model decodes through transformers' generate)")
         from codegen.docs.registry import ensure_index
@@ -112,10 +123,10 @@ def eval_command(
         generate = chat.generate
         about = {"prompt": f"plain chat, few-shot ({FEWSHOT.name}), no retrieval"}
     else:
-        generator = _load_generator(model)
+        generator = _load_generator(model, dense)
         index = generator.index
         generate = _pipeline(generator, constrain=not no_constrain)
-        about = {}
+        about = {"dense_retrieval": generator.retriever.dense is not None}
     if data is not None:
         from codegen.evaluation.data import read_examples
 
@@ -159,10 +170,13 @@ def eval_command(
     sys.stdout.write("\n")
 
 
-def _system_name(model: Path | None, no_constrain: bool, plain_chat: bool = False) -> str:
+def _system_name(
+    model: Path | None, no_constrain: bool, plain_chat: bool = False, *, lexical: bool = False
+) -> str:
     base = model.resolve().name if model is not None else "dslgen"
     if plain_chat:
         return f"{base}-plain-chat"
+    base = f"{base}-no-dense" if lexical else base
     return f"{base}-unconstrained" if no_constrain else base
 
 
@@ -170,11 +184,13 @@ def _pipeline(generator: Any, constrain: bool) -> Callable[[Any], Any]:
     return lambda ex: generator.generate(ex.nl, ex.lang, id=ex.id, constrain=constrain)
 
 
-def _load_generator(model: Path | None) -> Any:
+def _load_generator(model: Path | None, dense: bool | None) -> Any:
     from codegen.pipeline import Generator
 
     with _progress("index") as update:
-        return Generator.load(str(model) if model else None, "auto", progress=lambda s, d, t: update(d, t))
+        return Generator.load(
+            str(model) if model else None, "auto", dense=dense, progress=lambda s, d, t: update(d, t)
+        )
 
 
 def _lm_scores(model: Path, examples: list[Any]) -> dict[str, Any]:

@@ -32,10 +32,14 @@ class TransformersLM:
         self.model = model
         self.torch = torch
         embeddings = model.get_output_embeddings()
-        self.vocab_size = int(embeddings.weight.shape[0] if embeddings is not None else model.config.vocab_size)
+        self.vocab_size = int(
+            embeddings.weight.shape[0] if embeddings is not None else model.config.vocab_size
+        )
         self.device = next(model.parameters()).device
         # transformers 5 renamed `past_key_values` to `cache`; accept models from either side
-        self.cache_arg = "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        self.cache_arg = (
+            "cache" if "cache" in inspect.signature(model.forward).parameters else "past_key_values"
+        )
 
     def start(self) -> Any:
         return None

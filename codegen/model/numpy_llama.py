@@ -34,7 +34,7 @@ def unsupported_reason(config: dict[str, Any]) -> str | None:
     return None
 
 
-def _to_float32(tensor: dict[str, Any]) -> np.ndarray:
+def tensor_to_float32(tensor: dict[str, Any]) -> np.ndarray:
     raw, shape, dtype = tensor["data"], tensor["shape"], tensor["dtype"]
     if dtype == "BF16":  # numpy has no bfloat16: its bits are the upper half of a float32's
         values = (np.frombuffer(raw, dtype=np.uint16).astype(np.uint32) << 16).view(np.float32)
@@ -121,7 +121,7 @@ class NumpyLlama:
         if reason is not None:
             raise ValueError(f"the numpy runtime does not support this model: {reason}")
         tensors = deserialize((path / WEIGHTS_FILE).read_bytes())
-        return cls(config, {name: _to_float32(t) for name, t in tensors})
+        return cls(config, {name: tensor_to_float32(t) for name, t in tensors})
 
     def num_parameters(self) -> int:
         """As transformers counts them: a tied output matrix once."""
