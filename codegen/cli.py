@@ -387,6 +387,24 @@ def index_search(
         _docs_table(docs, title=f"documentation for {query!r}")
 
 
+# ------------------------------------------------------------------------------------- shell-init
+
+
+@app.command(
+    "shell-init",
+    help="Print a key binding for your shell: the key turns the request typed on the command line into "
+    'the generated command, left there to edit and run. Add `eval "$(dslgen shell-init bash)"` to ~/.bashrc '
+    '(zsh: ~/.zshrc; fish: `dslgen shell-init fish | source` in config.fish).',
+)
+def shell_init(
+    shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],
+    key: Annotated[str, typer.Option(help="ctrl-LETTER or alt-LETTER.")] = "ctrl-g",
+) -> None:
+    from codegen.shell_init import snippet
+
+    sys.stdout.write(snippet(shell, key))
+
+
 # -------------------------------------------------------------------------------------------- lsp
 
 

@@ -13,6 +13,7 @@ import pytest
 from codegen.docs.index import DocIndex, IndexConfig, build_index, index_root, open_index
 from codegen.docs.record import DocRecord
 from codegen.docs.source import Unit
+from codegen.extras import missing
 from codegen.torch_compat import load_torch_dynamo
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -21,6 +22,30 @@ load_torch_dynamo()  # tests mix ansible and torch in one process (see codegen/t
 # tests never load the shipped default model (slow, and its outputs change with each training run):
 # without --model they run retrieval only, here and in the CLI subprocesses that inherit this
 os.environ["DSLGEN_MODEL"] = "none"
+
+# Modules that import the training stack (the `train` extra: torch, transformers, datasketch). On a
+# serving install they are not collected and the header says so; CI installs the extra and runs them.
+TRAINING_STACK = ("torch", "transformers", "datasketch")
+TRAINING_STACK_TESTS = [
+    "test_corpus.py",
+    "test_decoding.py",
+    "test_metrics_lm.py",
+    "test_numpy_llama.py",
+    "test_plain_chat.py",
+    "test_tokenization_train.py",
+    "test_train.py",
+]
+collect_ignore = TRAINING_STACK_TESTS if missing(*TRAINING_STACK) else []
+
+
+def pytest_report_header() -> str | None:
+    absent = missing(*TRAINING_STACK)
+    if not absent:
+        return None
+    return (
+        f"no {', '.join(absent)}: {len(TRAINING_STACK_TESTS)} test modules and the tests of the tiny "
+        "random model are skipped (install the training stack: bash scripts/install.sh --train)"
+    )
 
 
 class JsonlRecordSource:
@@ -80,6 +105,7 @@ def dslgen_home(tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPa
 def tiny_model_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A randomly initialised Llama with a byte-level BPE trained on the fixture records: a stand-in
     for the default model that loads like any Hugging Face directory."""
+    pytest.importorskip("transformers", reason="the tiny model is made with the `train` extra")
     from tests.tiny_lm import random_llama, train_bpe
 
     texts = []
