@@ -32,6 +32,8 @@ Examples:
   dslgen eval --data my_requests.jsonl --model path/to/model -o eval/
   dslgen eval --suite ansible-dev --model path/to/model --no-constrain -o eval/
   dslgen eval --suite bash-dev --model path/to/chat-model --plain-chat -o eval/
+  dslgen eval --suite bash-exec --execute -o eval/exec/
+  dslgen eval --suite bash-exec --execute --baseline reference -o eval/exec/
 """
 
 
@@ -39,6 +41,12 @@ class Suite(StrEnum):
     bash_dev = "bash-dev"
     ansible_dev = "ansible-dev"
     fortran_dev = "fortran-dev"
+    bash_exec = "bash-exec"
+
+
+class Baseline(StrEnum):
+    reference = "reference"
+    nearest_example = "nearest-example"
 
 
 @app.command(
@@ -74,6 +82,17 @@ def eval_command(
     perplexity: Annotated[
         bool, typer.Option(help="With --model: bits per byte and per-lexeme perplexity on the references.")
     ] = True,
+    execute: Annotated[
+        bool,
+        typer.Option(
+            help="Bash tasks with a fixture: run prediction and reference in sandboxes and compare "
+            "what happened (execution accuracy)."
+        ),
+    ] = False,
+    baseline: Annotated[
+        Baseline | None,
+        typer.Option(help="Evaluate a system without a model: the reference itself, or the nearest example."),
+    ] = None,
 ) -> None:
     if model is not None and perplexity:
         from codegen.torch_compat import load_torch_dynamo
@@ -93,8 +112,18 @@ def eval_command(
         raise InputError(
             "--plain-chat needs --model DIR (a chat model) and never constrains (no --no-constrain)"
         )
-    name = system or _system_name(model, no_constrain, plain_chat)
-    if plain_chat:
+    if baseline is not None and (model is not None or plain_chat or no_constrain):
+        raise InputError("--baseline runs no model: leave out --model, --plain-chat and --no-constrain")
+    name = system or (baseline.value if baseline else _system_name(model, no_constrain, plain_chat))
+    if baseline is not None:
+        from codegen.docs.registry import ensure_index
+        from codegen.evaluation.baselines import nearest_example, reference
+
+        with _progress("index") as update:
+            index = ensure_index(progress=lambda s, d, t: update(d, t))
+        generate = reference if baseline is Baseline.reference else nearest_example(index)
+        about = {"baseline": baseline.value}
+    elif plain_chat:
         from codegen.docs.registry import ensure_index
         from codegen.evaluation.plain_chat import FEWSHOT, PlainChat
 
@@ -124,12 +153,13 @@ def eval_command(
         name,
         {
             "system": name,
-            "model": str(model) if model else "default",
+            "model": str(model) if model else "none" if baseline else "default",
             "constrained": not no_constrain and not plain_chat,
             **about,
             "data": str(data) if data else suite.value if suite else "",
             "limit": limit,
             "examples": len(examples),
+            "execute": execute,
             "lm": _lm_scores(model, examples) if model is not None and perplexity else {},
         },
     )
@@ -141,6 +171,7 @@ def eval_command(
             name,
             Documentation(index),
             progress=update,
+            execute=execute,
         )
     summary = write_report(output)
     err.print(

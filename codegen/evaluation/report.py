@@ -24,6 +24,7 @@ from codegen.evaluation.scoring import summarize
 # "raw" is shown as is. Rates of errors and hallucinations: lower is better.
 METRICS: dict[str, list[tuple[str, str, str]]] = {
     "bash": [
+        ("execution_accuracy", "exec acc", "pct"),
         ("command_accuracy", "CMD", "pct"),
         ("exact_match", "EM", "pct"),
         ("token_f1", "token F1", "pct"),
@@ -64,6 +65,9 @@ NOTES = """\
 - Bash: CMD, EM, token F1 (macro) and charBLEU follow DocPrompting's tldr metric exactly
   (`codegen/evaluation/metrics/tldr.py`); flags are checked against the command's documentation;
   `bash -n`/shellcheck run on the code with tldr placeholders made concrete.
+- Bash exec acc (`--execute`, tasks with a fixture): the prediction and the reference run in identical
+  fresh sandboxes; a match finishes alike, prints the same stdout (as the task says) and leaves the same
+  files (`codegen/evaluation/execution.py`). "–" when no task was executed.
 - Ansible: tasks are aligned by position; module names compare as FQCNs (`copy` = `ansible.builtin.copy`);
   the Ansible Aware formula is in `codegen/evaluation/metrics/ansible.py`.
 - Fortran: pass@1 compares stdout with the expected output after whitespace normalisation
