@@ -154,7 +154,7 @@ def eval_command(
         {
             "system": name,
             "model": str(model) if model else "none" if baseline else "default",
-            "constrained": not no_constrain and not plain_chat,
+            "constrained": not no_constrain and not plain_chat and baseline is None,
             **about,
             "data": str(data) if data else suite.value if suite else "",
             "limit": limit,

@@ -24,7 +24,6 @@ from codegen.evaluation.scoring import summarize
 # "raw" is shown as is. Rates of errors and hallucinations: lower is better.
 METRICS: dict[str, list[tuple[str, str, str]]] = {
     "bash": [
-        ("execution_accuracy", "exec acc", "pct"),
         ("command_accuracy", "CMD", "pct"),
         ("exact_match", "EM", "pct"),
         ("token_f1", "token F1", "pct"),
@@ -33,6 +32,7 @@ METRICS: dict[str, list[tuple[str, str, str]]] = {
         ("flag_hallucination_rate", "flag halluc. ↓", "pct"),
         ("bash_n_error_rate", "bash -n err ↓", "pct"),
         ("shellcheck_error_rate", "shellcheck err ↓", "pct"),
+        ("execution_accuracy", "exec acc", "pct"),
     ],
     "ansible": [
         ("yaml_parse_rate", "YAML parse", "pct"),
