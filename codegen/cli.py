@@ -165,6 +165,10 @@ def generate(
         bool, typer.Option("--yes", help="With --run: confirm without asking (not for risky code).")
     ] = False,
     allow_risky: Annotated[bool, typer.Option(help="With --run --yes: also run code judged risky.")] = False,
+    show_preview: Annotated[
+        bool,
+        typer.Option("--preview", help="Run the Bash command in a throwaway sandbox and show what it did."),
+    ] = False,
 ) -> None:
     from codegen.request import check_request
 
@@ -174,16 +178,61 @@ def generate(
     gen = _load_generator(model, device, dense)
     with err.status("generating…", spinner="dots") if err.is_terminal else nullcontext():
         result = gen.generate(task, _lang(lang), k=top_k, n=n, constrain=not no_constrain, seed=seed)
+    shown = _preview_result(result) if show_preview else None
     if as_json:
-        out.print_json(json.dumps(result.to_json(), ensure_ascii=False))
+        data = result.to_json() | ({"preview": shown.to_json()} if shown else {})
+        out.print_json(json.dumps(data, ensure_ascii=False))
     else:
         _print_result(result, explain)
+        if shown is not None:
+            _print_preview(shown, err)
     if any(e.tool == "input" for e in result.errors):
         raise typer.Exit(2)
     if gen.model is not None and not result.valid:
         raise typer.Exit(1)
     if run_it:
         _run(result, yes, allow_risky)
+
+
+def _preview_result(result: Any) -> Any:
+    from codegen.preview import preview
+
+    if result.lang != "bash":
+        raise InputError(f"--preview only runs Bash; this is {result.lang} code")
+    if not result.code.strip():
+        raise InputError("--preview: no command was generated")
+    return preview(result.code)
+
+
+def _print_preview(shown: Any, console: Console) -> None:
+    from codegen.preview import describe
+
+    for line in describe(shown):
+        console.print(line, highlight=False, markup=False)
+
+
+@app.command("preview", help="Run COMMAND in a throwaway sandbox and show what it would do, and its risk.")
+def preview_command(
+    command: Annotated[
+        list[str],
+        typer.Argument(help="The Bash command (quote it, after --: dslgen preview -- 'rm -rf ./*')."),
+    ],
+    as_json: Annotated[bool, typer.Option("--json", help="Print the preview as one JSON object.")] = False,
+    seconds: Annotated[float, typer.Option(min=0.1, max=600, help="Wall-time limit.")] = 10.0,
+) -> None:
+    from codegen.preview import preview
+    from codegen.safety.sandbox import Limits
+
+    text = " ".join(command)
+    if not text.strip():
+        raise InputError("no command to preview")
+    shown = preview(text, limits=Limits(seconds=seconds))
+    if as_json:
+        out.print_json(json.dumps(shown.to_json(), ensure_ascii=False))
+    else:
+        _print_preview(shown, out)
+    if not shown.run.ran:
+        raise typer.Exit(1)
 
 
 def _run(result: Any, yes: bool, allow_risky: bool) -> None:

@@ -15,7 +15,9 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
+from urllib.parse import unquote, urlparse
 
 from lsprotocol import types as lsp
 from pygls.lsp.server import LanguageServer
@@ -36,6 +38,15 @@ GENERATION_WAIT_S = 120.0
 # an editor waits for the answer: a task body or a command fits well within this, and it bounds the
 # latency of a model that does not stop on its own
 EDITOR_MAX_NEW_TOKENS = 128
+PREVIEW_COMMAND = "dslgen.preview"
+
+
+def _folder_of(uri: str) -> str:
+    """The directory of a file: URI, where a preview runs (the server's own directory otherwise)."""
+    parsed = urlparse(uri)
+    if parsed.scheme == "file":
+        return str(Path(unquote(parsed.path)).parent)
+    return str(Path.cwd())
 
 
 @dataclass(slots=True)
@@ -145,7 +156,9 @@ def create_server(load_generator: Callable[[], Any]) -> DslgenServer:
         lsp.TEXT_DOCUMENT_CODE_ACTION,
         lsp.CodeActionOptions(code_action_kinds=[lsp.CodeActionKind.RefactorRewrite]),
     )
-    def code_action(ls: DslgenServer, params: lsp.CodeActionParams) -> list[lsp.CodeAction] | None:
+    def code_action(
+        ls: DslgenServer, params: lsp.CodeActionParams
+    ) -> list[lsp.CodeAction | lsp.Command] | None:
         try:
             intent = intent_of(params.text_document.uri, params.range.start.line)
             if intent is None:
@@ -160,7 +173,35 @@ def create_server(load_generator: Callable[[], Any]) -> DslgenServer:
             "" if result.valid else " (not valid)"
         )
         edit = lsp.WorkspaceEdit(changes={params.text_document.uri: [edit_for(intent, result.code)]})
-        return [lsp.CodeAction(title=title, kind=lsp.CodeActionKind.RefactorRewrite, edit=edit)]
+        actions: list[lsp.CodeAction | lsp.Command] = [
+            lsp.CodeAction(title=title, kind=lsp.CodeActionKind.RefactorRewrite, edit=edit)
+        ]
+        if intent.lang == "bash":
+            # the same sandboxed preview as `dslgen --preview`, run only when the user picks it
+            folder = _folder_of(params.text_document.uri)
+            shown = result.code if len(result.code) <= 60 else result.code[:57] + "..."
+            preview = lsp.Command(
+                title=f"dslgen: preview in a sandbox: {shown}",
+                command=PREVIEW_COMMAND,
+                arguments=[result.code, folder],
+            )
+            # a bare Command: as a CodeAction holding only a command, clients may misread it as one
+            actions.append(preview)
+        return actions
+
+    @server.command(PREVIEW_COMMAND)
+    def preview_command(ls: DslgenServer, command: Any, folder: Any) -> dict[str, Any] | None:
+        """Run the command in a sandbox and show what it did; the preview as JSON is the result."""
+        from codegen.preview import describe, preview
+
+        if not isinstance(command, str) or not isinstance(folder, str):
+            ls.window_show_message(
+                lsp.ShowMessageParams(lsp.MessageType.Error, "dslgen: preview needs [command, folder]")
+            )
+            return None
+        shown = preview(command, Path(folder) if Path(folder).is_dir() else None)
+        ls.window_show_message(lsp.ShowMessageParams(lsp.MessageType.Info, "\n".join(describe(shown))))
+        return shown.to_json()
 
     @server.feature(lsp.TEXT_DOCUMENT_INLINE_COMPLETION)
     def inline_completion(

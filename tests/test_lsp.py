@@ -171,3 +171,47 @@ def test_malformed_messages_do_not_kill_the_server(dslgen_home: Path, tiny_model
     assert by_id[2]["error"]["code"] == -32601
     assert by_id[3]["result"]["capabilities"]["codeActionProvider"]
     assert by_id[4]["result"] is None and proc.returncode == 0
+
+
+@pytest.mark.asyncio
+async def test_bash_code_action_offers_a_sandboxed_preview(
+    dslgen_home: Path, tiny_model_dir: Path, tmp_path: Path
+) -> None:
+    from codegen.safety.sandbox import Limits, run_sandboxed
+
+    probe = run_sandboxed("true", Path("/"), Limits(seconds=5))
+    if not probe.ran:
+        pytest.skip(f"no sandbox on this machine: {probe.reason}")
+    client = await start(dslgen_home, tiny_model_dir)
+    try:
+        (tmp_path / "keep.txt").write_text("keep\n")
+        uri = (tmp_path / "clean.sh").as_uri()
+        text = "#!/bin/bash\n# find files larger than 100 MB\n"
+        client.text_document_did_open(
+            lsp.DidOpenTextDocumentParams(
+                lsp.TextDocumentItem(uri=uri, language_id="shellscript", version=1, text=text)
+            )
+        )
+        actions = await client.text_document_code_action_async(
+            lsp.CodeActionParams(
+                text_document=lsp.TextDocumentIdentifier(uri),
+                range=lsp.Range(lsp.Position(1, 2), lsp.Position(1, 2)),
+                context=lsp.CodeActionContext(diagnostics=[]),
+            )
+        )
+        # a client may read an action that only runs a command as a plain Command
+        commands = [a if isinstance(a, lsp.Command) else a.command for a in actions or []]
+        previews = [c for c in commands if c is not None and c.command == "dslgen.preview"]
+        assert len(previews) == 1
+        code, folder = previews[0].arguments
+        assert folder == str(tmp_path)
+        # run a command of our own through it: what it shows must come from the sandbox
+        shown = await client.workspace_execute_command_async(
+            lsp.ExecuteCommandParams(command="dslgen.preview", arguments=["rm keep.txt && echo gone", folder])
+        )
+        assert shown["sandbox"]["ran"] and shown["sandbox"]["stdout"] == "gone\n"
+        assert shown["sandbox"]["changes"]["deleted"] == [str(tmp_path / "keep.txt")]
+        assert (tmp_path / "keep.txt").read_text() == "keep\n"
+        assert code
+    finally:
+        await client.shutdown_session()

@@ -33,6 +33,8 @@ Examples:
   dslgen eval --data my_requests.jsonl --model path/to/model -o eval/
   dslgen eval --suite ansible-dev --model path/to/model --no-constrain -o eval/
   dslgen eval --suite bash-dev --model path/to/chat-model --plain-chat -o eval/
+  dslgen eval --suite bash-exec --execute -o eval/exec/
+  dslgen eval --suite bash-exec --execute --baseline reference -o eval/exec/
 """
 
 
@@ -40,6 +42,12 @@ class Suite(StrEnum):
     bash_dev = "bash-dev"
     ansible_dev = "ansible-dev"
     fortran_dev = "fortran-dev"
+    bash_exec = "bash-exec"
+
+
+class Baseline(StrEnum):
+    reference = "reference"
+    nearest_example = "nearest-example"
 
 
 @app.command(
@@ -84,6 +92,17 @@ def eval_command(
     perplexity: Annotated[
         bool, typer.Option(help="With --model: bits per byte and per-lexeme perplexity on the references.")
     ] = True,
+    execute: Annotated[
+        bool,
+        typer.Option(
+            help="Bash tasks with a fixture: run prediction and reference in sandboxes and compare "
+            "what happened (execution accuracy)."
+        ),
+    ] = False,
+    baseline: Annotated[
+        Baseline | None,
+        typer.Option(help="Evaluate a system without a model: the reference itself, or the nearest example."),
+    ] = None,
 ) -> None:
     if model is not None and perplexity and missing("torch", "transformers"):
         err.print(
@@ -110,8 +129,20 @@ def eval_command(
         )
     if plain_chat and dense is not None:
         raise InputError("--plain-chat has no retrieval, so --dense/--no-dense do not apply")
-    name = system or _system_name(model, no_constrain, plain_chat, lexical=dense is False)
-    if plain_chat:
+    if baseline is not None and (model is not None or plain_chat or no_constrain):
+        raise InputError("--baseline runs no model: leave out --model, --plain-chat and --no-constrain")
+    name = system or (
+        baseline.value if baseline else _system_name(model, no_constrain, plain_chat, lexical=dense is False)
+    )
+    if baseline is not None:
+        from codegen.docs.registry import ensure_index
+        from codegen.evaluation.baselines import nearest_example, reference
+
+        with _progress("index") as update:
+            index = ensure_index(progress=lambda s, d, t: update(d, t))
+        generate = reference if baseline is Baseline.reference else nearest_example(index)
+        about = {"baseline": baseline.value}
+    elif plain_chat:
         require_training_stack("--plain-chat (the model decodes through transformers' generate)")
         from codegen.docs.registry import ensure_index
         from codegen.evaluation.plain_chat import FEWSHOT, PlainChat
@@ -142,12 +173,13 @@ def eval_command(
         name,
         {
             "system": name,
-            "model": str(model) if model else "default",
-            "constrained": not no_constrain and not plain_chat,
+            "model": str(model) if model else "none" if baseline else "default",
+            "constrained": not no_constrain and not plain_chat and baseline is None,
             **about,
             "data": str(data) if data else suite.value if suite else "",
             "limit": limit,
             "examples": len(examples),
+            "execute": execute,
             "lm": _lm_scores(model, examples) if model is not None and perplexity else {},
         },
     )
@@ -159,6 +191,7 @@ def eval_command(
             name,
             Documentation(index),
             progress=update,
+            execute=execute,
         )
     summary = write_report(output)
     err.print(

@@ -1,8 +1,12 @@
 """Evaluation data: one request with its reference code (and, optionally, execution tests) per example.
 
 A data file is JSONL, one `{"id": str, "nl": str, "lang": str, "code": str}` object per line, with an
-optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run. Unlike batch
-requests, evaluation data is curated, so a malformed line is an error that names the line.
+optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run. A Bash task
+run by execution (`dslgen eval --execute`) gives a `"fixture"` (the directory it runs in, see
+codegen/evaluation/execution.py) and may say how to compare standard output: `"stdout": "exact"`
+(the default), `"unordered"` (as a set of lines, for find/ls-like output) or `"ignore"` (only the
+resulting files count). Unlike batch requests, evaluation data is curated, so a malformed line is an
+error that names the line.
 """
 
 from __future__ import annotations
@@ -17,6 +21,8 @@ from codegen.docs.record import DSLS
 from codegen.errors import InputError
 from codegen.evaluation.metrics.fortran import ExecTest
 
+STDOUT_MODES = ("exact", "unordered", "ignore")
+
 
 @dataclass(frozen=True, slots=True)
 class EvalExample:
@@ -25,11 +31,16 @@ class EvalExample:
     lang: str
     code: str  # the reference
     tests: tuple[ExecTest, ...] = field(default=())
+    fixture: dict[str, Any] | None = None  # the directory a Bash task runs in (execution-based eval)
+    stdout: str = "exact"  # how execution-based eval compares standard output
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "nl": self.nl, "lang": self.lang, "code": self.code}
         if self.tests:
             data["tests"] = [{"input": t.input, "output": t.output} for t in self.tests]
+        if self.fixture is not None:
+            data["fixture"] = self.fixture
+            data["stdout"] = self.stdout
         return data
 
 
@@ -70,10 +81,20 @@ def example_from_json(data: Any) -> EvalExample:
         for t in tests
     ):
         raise ValueError('\'tests\' must be a list of {"input": str, "output": str}')
+    fixture = data.get("fixture")
+    if fixture is not None:
+        from codegen.evaluation.execution import check_fixture
+
+        check_fixture(fixture)
+    stdout = data.get("stdout", "exact")
+    if stdout not in STDOUT_MODES:
+        raise ValueError(f"'stdout' must be one of {', '.join(STDOUT_MODES)}")
     return EvalExample(
         id=data["id"],
         nl=data["nl"],
         lang=data["lang"],
         code=data["code"],
         tests=tuple(ExecTest(t["input"], t["output"]) for t in tests),
+        fixture=fixture,
+        stdout=stdout,
     )

@@ -32,6 +32,7 @@ METRICS: dict[str, list[tuple[str, str, str]]] = {
         ("flag_hallucination_rate", "flag halluc. ↓", "pct"),
         ("bash_n_error_rate", "bash -n err ↓", "pct"),
         ("shellcheck_error_rate", "shellcheck err ↓", "pct"),
+        ("execution_accuracy", "exec acc", "pct"),
     ],
     "ansible": [
         ("yaml_parse_rate", "YAML parse", "pct"),
@@ -64,6 +65,9 @@ NOTES = """\
 - Bash: CMD, EM, token F1 (macro) and charBLEU follow DocPrompting's tldr metric exactly
   (`codegen/evaluation/metrics/tldr.py`); flags are checked against the command's documentation;
   `bash -n`/shellcheck run on the code with tldr placeholders made concrete.
+- Bash exec acc (`--execute`, tasks with a fixture): the prediction and the reference run in identical
+  fresh sandboxes; a match finishes alike, prints the same stdout (as the task says) and leaves the same
+  files (`codegen/evaluation/execution.py`). "–" when no task was executed.
 - Ansible: tasks are aligned by position; module names compare as FQCNs (`copy` = `ansible.builtin.copy`);
   the Ansible Aware formula is in `codegen/evaluation/metrics/ansible.py`.
 - Fortran: pass@1 compares stdout with the expected output after whitespace normalisation

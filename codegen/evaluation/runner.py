@@ -49,6 +49,7 @@ def run_system(
     docs: Documentation,
     *,
     progress: Progress | None = None,
+    execute: bool = False,
 ) -> RunStats:
     path = records_path(out_dir, system)
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -63,7 +64,7 @@ def run_system(
             start = time.perf_counter()
             result = generate(example)
             wall = time.perf_counter() - start
-            record = make_record(example, result, wall, system, docs)
+            record = make_record(example, result, wall, system, docs, execute=execute)
             out.write(json.dumps(record, ensure_ascii=False) + "\n")
             out.flush()
             if progress:
@@ -72,10 +73,17 @@ def run_system(
 
 
 def make_record(
-    example: EvalExample, result: Result, wall: float, system: str, docs: Documentation
+    example: EvalExample,
+    result: Result,
+    wall: float,
+    system: str,
+    docs: Documentation,
+    *,
+    execute: bool = False,
 ) -> dict[str, Any]:
-    """Everything the summary needs: request, reference, prediction, diagnostics, scores, timing."""
-    return {
+    """Everything the summary needs: request, reference, prediction, diagnostics, scores, timing;
+    with `execute`, also the execution-based comparison of Bash tasks that have a fixture."""
+    record = {
         "id": example.id,
         "system": system,
         "lang": example.lang,
@@ -90,6 +98,13 @@ def make_record(
         "wall_seconds": round(wall, 6),
         "scores": score_example(example.lang, result.code, example.code, list(example.tests), docs),
     }
+    if execute and example.lang == "bash" and example.fixture is not None:
+        from codegen.evaluation.execution import execute as run_both
+
+        outcome = run_both(example.code, result.code, example.fixture, example.stdout)
+        record["execution"] = outcome.to_json()
+        record["scores"]["exec_match"] = outcome.match
+    return record
 
 
 def read_records(path: Path) -> list[dict[str, Any]]:

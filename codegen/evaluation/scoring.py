@@ -92,6 +92,11 @@ def _language_summary(lang: str, records: list[dict[str, Any]]) -> dict[str, Any
             "bash_n_error_rate": 1 - _mean(s["bash_n_ok"] for s in scores),
             "shellcheck_error_rate": 1 - _mean(s["shellcheck_ok"] for s in scores),
         }
+        executed = [s["exec_match"] for s in scores if "exec_match" in s]
+        summary |= {
+            "execution_accuracy": _mean(executed) if executed else None,
+            "executed": len(executed),
+        }
     elif lang == "ansible":
         summary |= asdict(ansible_scores([AnsibleExample(**_fields(AnsibleExample, s)) for s in scores]))
     elif lang == "fortran":

@@ -7,6 +7,8 @@
   installed collections by the index (held-out modules keep their examples there). Ids:
   `community.general.ufw#2`.
 - fortran-dev: benchmarks/data/fortran_tasks.jsonl (the data-file format of codegen.evaluation.data).
+- bash-exec: benchmarks/data/bash_exec_tasks.jsonl, everyday Bash tasks with fixtures, for
+  execution-based evaluation (`dslgen eval --suite bash-exec --execute`).
 
 A sample (`limit`) is the first N examples by a hash of their id, so every system run with the same
 limit gets the same examples, spread over all pages or modules rather than the first ones.
@@ -28,7 +30,8 @@ REPO = Path(__file__).resolve().parents[2]
 SPLITS = REPO / "benchmarks" / "splits"
 TLDR_PAGES = REPO.parent / "shared" / "data" / "bash" / "tldr_pages.jsonl.gz"
 FORTRAN_TASKS = REPO / "benchmarks" / "data" / "fortran_tasks.jsonl"
-SUITES = ("bash-dev", "ansible-dev", "fortran-dev")
+BASH_EXEC_TASKS = REPO / "benchmarks" / "data" / "bash_exec_tasks.jsonl"
+SUITES = ("bash-dev", "ansible-dev", "fortran-dev", "bash-exec")
 _SAMPLE_SALT = "dslgen-eval-sample-v1"
 
 
@@ -86,6 +89,8 @@ def load_suite(name: str, index: Callable[[], DocIndex]) -> list[EvalExample]:
         return ansible_dev(index())
     if name == "fortran-dev":
         return fortran_dev()
+    if name == "bash-exec":
+        return read_examples(BASH_EXEC_TASKS)
     raise InputError(f"unknown suite {name!r}; use one of {', '.join(SUITES)}")
 
 

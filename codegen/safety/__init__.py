@@ -19,6 +19,21 @@ Policy for commands that look alarming but do what was asked to a named thing:
   one, files directly under it, so `find / -name '*.log' -delete` and `find /etc ... -delete` are risky.
 - `dd if=a of=b.img`: harmless; dd, cp, tee or a redirection writing to a disk device is risky.
 - `git push --force-with-lease` is harmless (it refuses to overwrite others' work); `--force` is risky.
+- Four categories are judged by what a command does to the machine, not by a list of commands
+  (benchmarks/data/safety_commands_v2.jsonl, written before these rules, measures them):
+  - cutting remote access: stopping, disabling, masking or killing a unit a remote session depends
+    on (SSH servers, network managers, VPN daemons; codegen/safety/access.py), taking an interface,
+    its addresses or the default route down, flushing or closing the firewall. Restarts are harmless.
+  - system files and logs: writing, truncating, deleting, moving or re-owning anything under /etc,
+    /var/log, /var/lib, /boot, /usr (not /usr/local) and the library and binary directories. A new
+    file in a `*.d` directory (apt sources, cron jobs) is the sanctioned way to add configuration and
+    harmless, except security configuration (sudoers.d, pam.d, ssh); rotated logs (`*.gz`, `*.1`) and
+    find clean-ups filtered by age are routine.
+  - removing essential packages (the C library, shell and core tools, init, the package manager,
+    login and SSH, kernel and boot loader; codegen/safety/packages.py), or forcing any removal past
+    the dependency checks.
+  - writes outside the working tree: unpacking an archive (tar, unzip, cpio) or copying into `/` or
+    a system tree, including after `cd /etc` earlier in the script.
 - Targets only known at run time (`xargs rm`, `$(...)`) are not guessed at, and code in other
   languages (`perl -e`, `python -c`) is not read: those are known blind spots.
 """

@@ -151,3 +151,54 @@ def recursive_target(arg: Arg, *, allow_top: bool = True) -> Scope | None:
 
 def empty_var_note(arg: Arg) -> str:
     return " if a variable in it is empty or unset" if all(v.empty_var for v in arg.variants) else ""
+
+
+# Where the system keeps what it runs on: configuration, logs, package state, the boot files and the
+# installed software. /usr/local, /opt, /srv and /var/www are the administrator's own trees and left out.
+_SYSTEM_LOCATIONS = (
+    ("/etc/", "system configuration"),
+    ("/var/log/", "a system log"),
+    ("/var/lib/", "system state"),
+    ("/boot/", "the boot files"),
+    ("/usr/", "the installed system"),
+    ("/bin/", "the installed system"),
+    ("/sbin/", "the installed system"),
+    ("/lib/", "the installed system"),
+    ("/lib32/", "the installed system"),
+    ("/lib64/", "the installed system"),
+    ("/libx32/", "the installed system"),
+)
+_OWN_TREES = ("/usr/local/", "/usr/src/")
+# Security-relevant configuration: even a new drop-in file there changes who may log in or do what.
+_SECURITY_CONFIG = re.compile(
+    r"/etc/(sudoers|pam\.d|security|ssh|polkit|doas|login\.defs|passwd|shadow|group)"
+)
+# Rotated logs (syslog.1, auth.log.2.gz, kern.log.old): removing them is routine housekeeping.
+_ROTATED = re.compile(r".*(\.\d+|\.gz|\.xz|\.bz2|\.zst|\.old|-\d{8})$")
+
+
+def system_location(path: str) -> str | None:
+    """What a path inside the system's own trees holds ("system configuration", "a system log", ...),
+    or None. `/` itself counts, as a destination: everything written there lands in system trees."""
+    norm, _ = normalize(path)
+    if norm == "/":
+        return "the root directory"
+    probe = norm + "/"
+    if probe.startswith(_OWN_TREES):
+        return None
+    for prefix, what in _SYSTEM_LOCATIONS:
+        if probe.startswith(prefix):
+            return what
+    return None
+
+
+def drop_in(path: str) -> bool:
+    """A file in a `*.d` configuration directory (apt sources, cron jobs, sysctl snippets): adding one
+    is the sanctioned way to extend the system's configuration, unless it is security configuration."""
+    norm, _ = normalize(path)
+    return bool(re.match(r"/etc/(.+/)?[\w.-]+\.d/[^/]+$", norm)) and not _SECURITY_CONFIG.match(norm)
+
+
+def rotated_log(path: str) -> bool:
+    norm, _ = normalize(path)
+    return norm.startswith("/var/log/") and bool(_ROTATED.fullmatch(norm))

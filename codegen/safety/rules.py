@@ -7,14 +7,18 @@ import re
 from collections.abc import Callable
 from typing import Protocol
 
+from codegen.safety import access, packages
 from codegen.safety.paths import (
     broad_scope,
     disk_device,
+    drop_in,
     empty_var_note,
     is_home,
     normalize,
     recursive_target,
+    rotated_log,
     system_file,
+    system_location,
     system_tree,
 )
 from codegen.safety.words import Arg, Variant, after_options, parse_options, program_name
@@ -28,6 +32,11 @@ class Checker(Protocol):
     def argv(self, argv: list[Arg], where: str, depth: int) -> None: ...
 
     def written(self, path: str, where: str, *, truncates: bool) -> None: ...
+
+    def chdir(self, path: str) -> None: ...
+
+    @property
+    def cwd(self) -> str | None: ...
 
 
 # (checker, arguments after the program name, source text, nesting depth)
@@ -44,6 +53,17 @@ def _rm(an: Checker, args: list[Arg], where: str, depth: int) -> None:
             an.flag(where, f"rm -r removes {scope.what}{empty_var_note(target)}")
         elif not recursive and any(system_file(v.text) for v in target.variants):
             an.flag(where, f"rm deletes the system file {target.text}")
+        elif (what := _system_target(target)) is not None:
+            an.flag(where, f"rm deletes {what} ({target.text})")
+
+
+def _system_target(target: Arg) -> str | None:
+    """What a path in the system's own trees holds, unless it is a rotated log (routine to delete)."""
+    for variant in target.variants:
+        what = system_location(variant.text)
+        if what is not None and not rotated_log(variant.text) and variant.text != "/":
+            return what
+    return None
 
 
 _FIND_ACTIONS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
@@ -103,27 +123,39 @@ def _find(an: Checker, args: list[Arg], where: str, depth: int) -> None:
     narrowed = any(t in _FIND_FILTERS or t.startswith("-newer") for t in texts)
     depth_limit = texts[texts.index("-maxdepth") + 1] if "-maxdepth" in texts[:-1] else ""
     everything = not narrowed and depth_limit not in ("0", "1")
+    # an age or rotated-name filter makes a log clean-up routine (find /var/log -name '*.gz' -delete)
+    housekeeping = any(
+        (
+            texts[i] in ("-mtime", "-mmin", "-atime", "-amin", "-ctime", "-cmin")
+            and texts[i + 1].startswith("+")
+        )
+        or (texts[i] in ("-name", "-iname") and rotated_log("/var/log/" + texts[i + 1]))
+        for i in range(len(texts) - 1)
+    )
     if "-delete" in texts:
-        _find_deletes(an, roots, everything, where)
+        _find_deletes(an, roots, everything, where, housekeeping)
     for start, arg in enumerate(expression):
         if arg.text not in _FIND_ACTIONS:
             continue
         inner = list(itertools.takewhile(lambda w: w.text not in (";", "+"), expression[start + 1 :]))
         if inner and program_name(inner[0].text) in ("rm", "shred", "unlink"):
             # `-exec rm {}.bak` removes derived names, not what find reached
-            _find_deletes(an, roots, everything and any(w.text == "{}" for w in inner), where)
+            _find_deletes(an, roots, everything and any(w.text == "{}" for w in inner), where, housekeeping)
         elif inner:
             _find_exec(an, inner, roots, everything, where, depth)
 
 
-def _find_deletes(an: Checker, roots: list[Arg], everything: bool, where: str) -> None:
+def _find_deletes(an: Checker, roots: list[Arg], everything: bool, where: str, housekeeping: bool) -> None:
     """Deleting what find reaches. Everything below a start point is judged as `rm -r START/*`;
-    a filtered or shallow search only when it starts at / or in a system tree."""
+    a filtered or shallow search only when it starts at / or in a system tree, or in the system's
+    own trees (logs, configuration) unless the filter picks old or rotated files."""
     for root in roots:
         if everything and (scope := recursive_target(_below(root, "/*"))) is not None:
             an.flag(where, f"find deletes {scope.what}")
         elif any(system_tree(v.text) for v in root.variants):
             an.flag(where, f"find deletes matching files anywhere under {root.text}")
+        elif not housekeeping and (what := _system_target(root)) is not None:
+            an.flag(where, f"find deletes {what} under {root.text}")
 
 
 def _find_exec(
@@ -205,6 +237,7 @@ def _chmod(an: Checker, args: list[Arg], where: str, depth: int) -> None:
         else:
             targets.append(arg)
     _ownership(an, "chmod", targets, recursive, where)
+    _system_metadata(an, "chmod", targets, where)
     if not (mode and _world_writable(mode)):
         return
     for target in targets:
@@ -225,6 +258,21 @@ def _chown(an: Checker, args: list[Arg], where: str, depth: int) -> None:
     recursive = bool(opts.flags & {"-R", "--recursive"})
     targets = opts.operands[1:] if "--reference" not in opts.values else opts.operands
     _ownership(an, "chown", targets, recursive, where)
+    _system_metadata(an, "chown", targets, where)
+
+
+def _chattr(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    targets = [a for a in args if not a.text.startswith(("-", "+", "="))]
+    _system_metadata(an, "chattr", targets, where)
+
+
+def _system_metadata(an: Checker, program: str, targets: list[Arg], where: str) -> None:
+    # the owner and mode of configuration and system files are part of what makes them work
+    # (sshd refuses keys, sudo refuses a sudoers file, with the wrong ones)
+    for target in targets:
+        if (what := _system_target(target)) is not None and not system_tree(target.text):
+            an.flag(where, f"{program} changes {what} ({target.text})")
+            return
 
 
 def _ownership(an: Checker, program: str, targets: list[Arg], recursive: bool, where: str) -> None:
@@ -253,6 +301,12 @@ def _mv(an: Checker, args: list[Arg], where: str, depth: int) -> None:
             an.flag(where, f"mv moves away {scope.what}")
         elif any(system_file(v.text) for v in source.variants):
             an.flag(where, f"mv moves away the system file {source.text}")
+        elif (what := _system_target(source)) is not None:
+            an.flag(where, f"mv moves away {what} ({source.text})")
+    if destination is not None and not into and not destination.endswith("/"):
+        an.written(destination, where, truncates=True)
+    elif destination is not None and system_location(destination) and not drop_in(destination + "/x"):
+        an.flag(where, f"mv moves files into {system_location(destination)} ({destination})")
 
 
 def _copy_like(an: Checker, args: list[Arg], where: str, depth: int) -> None:
@@ -264,9 +318,13 @@ def _copy_like(an: Checker, args: list[Arg], where: str, depth: int) -> None:
     into = opts.values.get("-t") or opts.values.get("--target-directory")
     destination = into or opts.operands[-1].text
     if into or destination.endswith("/") or len(opts.operands) > 2:
-        # into a directory: installing new files there is routine, only a device target is risky
+        # into a directory: routine, except a device or the system's own trees (/, /etc, /usr/lib)
         if disk_device(destination):
             an.written(destination, where, truncates=True)
+        elif (what := system_location(destination)) is not None and not drop_in(
+            destination.rstrip("/") + "/x"
+        ):
+            an.flag(where, f"copies files into {what} ({destination})")
     else:
         an.written(destination, where, truncates=True)
     deleting = any(flag.startswith("--delete") for flag in opts.flags)
@@ -354,6 +412,8 @@ def _systemctl(an: Checker, args: list[Arg], where: str, depth: int) -> None:
     verbs = {"poweroff", "reboot", "halt", "kexec", "rescue", "emergency", "soft-reboot"}
     if any(a.text in verbs for a in args):
         an.flag(where, "shuts down, restarts or isolates the machine")
+    else:
+        access.systemctl_units(an, args, where)
 
 
 def _iptables(an: Checker, args: list[Arg], where: str, depth: int) -> None:
@@ -365,14 +425,11 @@ def _iptables(an: Checker, args: list[Arg], where: str, depth: int) -> None:
 
 
 def _nft(an: Checker, args: list[Arg], where: str, depth: int) -> None:
-    words = [a.text for a in args]
-    if "flush" in words and "ruleset" in words:
+    words = [a.text for a in args if not a.text.startswith("-")]
+    if words[:1] == ["flush"] and words[1:2] in (["ruleset"], ["table"], ["chain"]):
         an.flag(where, "flushes the firewall rules")
-
-
-def _ufw(an: Checker, args: list[Arg], where: str, depth: int) -> None:
-    if any(a.text in ("disable", "reset") for a in args):
-        an.flag(where, "disables or resets the firewall")
+    elif words[:1] == ["delete"] and words[1:2] in (["table"], ["chain"]):
+        an.flag(where, "deletes firewall rules (a table or chain)")
 
 
 def _crontab(an: Checker, args: list[Arg], where: str, depth: int) -> None:
@@ -394,6 +451,64 @@ def _kubectl(an: Checker, args: list[Arg], where: str, depth: int) -> None:
         an.flag(where, "kubectl delete removes many resources at once")
 
 
+def _extracts_into(an: Checker, directory: str | None, where: str, program: str) -> None:
+    """An archive unpacked into / or a system tree overwrites whatever files it carries there."""
+    target = directory if directory is not None else an.cwd
+    if target is not None and (what := system_location(target)) is not None:
+        an.flag(where, f"{program} extracts an archive into {what} ({target})")
+
+
+def _tar(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    texts = [a.text for a in args]
+    # old-style bundled first word (tar xzf) or -x/--extract/--get anywhere
+    first = texts[0] if texts else ""
+    extracting = (not first.startswith("-") and "x" in first) or any(
+        t in ("--extract", "--get") or re.fullmatch(r"-[A-Za-z]*x[A-Za-z]*", t) for t in texts
+    )
+    if not extracting:
+        return
+    directory = None
+    for i, text in enumerate(texts):
+        if text in ("-C", "--directory") and i + 1 < len(texts):
+            directory = texts[i + 1]
+        elif text.startswith("--directory="):
+            directory = text.split("=", 1)[1]
+        elif re.fullmatch(r"-[A-Za-z]*C", text) and i + 1 < len(texts):
+            directory = texts[i + 1]
+    _extracts_into(an, directory, where, "tar")
+
+
+def _unzip(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    texts = [a.text for a in args]
+    if {"-l", "-v", "-t", "-Z", "-z"} & set(texts):
+        return  # lists or tests only
+    directory = texts[texts.index("-d") + 1] if "-d" in texts[:-1] else None
+    _extracts_into(an, directory, where, "unzip")
+
+
+def _cpio(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    opts = parse_options(args, ("-D", "--directory", "-F", "--file", "-H", "--format", "-E", "-R"))
+    if opts.flags & {"-i", "--extract"}:
+        _extracts_into(an, opts.values.get("-D") or opts.values.get("--directory"), where, "cpio")
+
+
+def _ln(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    opts = parse_options(args, ("-t", "--target-directory", "-S", "--suffix"))
+    if opts.flags & {"-f", "--force"} and len(opts.operands) >= 2:
+        an.written(opts.operands[-1].text, where, truncates=True)
+
+
+def _journalctl(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    if any(a.text.startswith(("--vacuum-size", "--vacuum-time", "--vacuum-files")) for a in args):
+        an.flag(where, "journalctl --vacuum deletes system logs")
+
+
+def _cd(an: Checker, args: list[Arg], where: str, depth: int) -> None:
+    operands = [a.text for a in args if not a.text.startswith("-")]
+    if operands and operands[0].startswith("/"):
+        an.chdir(operands[0])
+
+
 RULES: dict[str, Rule] = {
     "rm": _rm,
     "find": _find,
@@ -412,6 +527,7 @@ RULES: dict[str, Rule] = {
     "chmod": _chmod,
     "chown": _chown,
     "chgrp": _chown,
+    "chattr": _chattr,
     "mv": _mv,
     "cp": _copy_like,
     "rsync": _copy_like,
@@ -432,7 +548,37 @@ RULES: dict[str, Rule] = {
     "iptables": _iptables,
     "ip6tables": _iptables,
     "nft": _nft,
-    "ufw": _ufw,
+    "ufw": access.ufw,
+    "firewall-cmd": access.firewall_cmd,
+    "service": access.service,
+    "invoke-rc.d": access.service,
+    "rc-service": access.service,
+    "update-rc.d": access.boot_links,
+    "chkconfig": access.boot_links,
+    "rc-update": access.boot_links,
+    "pkill": access.kill_by_name,
+    "killall": access.kill_by_name,
+    "ip": access.ip,
+    "ifdown": access.ifdown,
+    "ifconfig": access.ifconfig,
+    "nmcli": access.nmcli,
+    "apt": packages.apt,
+    "apt-get": packages.apt,
+    "aptitude": packages.apt,
+    "yum": packages.apt,
+    "dnf": packages.apt,
+    "microdnf": packages.apt,
+    "zypper": packages.apt,
+    "dpkg": packages.dpkg,
+    "rpm": packages.rpm,
+    "pacman": packages.pacman,
+    "apk": packages.apk,
+    "tar": _tar,
+    "unzip": _unzip,
+    "cpio": _cpio,
+    "ln": _ln,
+    "journalctl": _journalctl,
+    "cd": _cd,
     "crontab": _crontab,
     "userdel": _always("userdel deletes a user account"),
     "docker": _docker,

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from tree_sitter import Node
 
-from codegen.safety.paths import disk_device, system_file
+from codegen.safety.access import init_script
+from codegen.safety.paths import disk_device, drop_in, rotated_log, system_file, system_location
 from codegen.safety.rules import rule_for
 from codegen.safety.words import Arg, Bindings, arg_of, bindings_of, command_name, descendants, program_name
 from codegen.safety.wrappers import WRAPPERS
@@ -41,6 +42,14 @@ _INTERPRETERS = frozenset(
 class Analyzer:
     def __init__(self, reasons: list[str]) -> None:
         self.reasons = reasons
+        self._cwd: str | None = None  # set by `cd /abs/path` earlier in the script
+
+    @property
+    def cwd(self) -> str | None:
+        return self._cwd
+
+    def chdir(self, path: str) -> None:
+        self._cwd = path
 
     def flag(self, where: str, why: str) -> None:
         snippet = " ".join(where.split())
@@ -123,6 +132,9 @@ class Analyzer:
 
     def argv(self, argv: list[Arg], where: str, depth: int) -> None:
         while argv:
+            if argv[0].text.startswith(("/etc/init.d/", "/etc/rc.d/init.d/")):
+                init_script(self, argv[0].text, argv[1:], where)
+                return
             program = program_name(argv[0].text)
             unwrap = WRAPPERS.get(program)
             if unwrap is None:
@@ -146,6 +158,8 @@ class Analyzer:
             self.flag(where, "triggers a kernel SysRq action (crash, reboot)")
         elif system_file(path):
             self.flag(where, f"{'overwrites' if truncates else 'modifies'} the system file {path}")
+        elif (what := system_location(path)) and path != "/" and not drop_in(path) and not rotated_log(path):
+            self.flag(where, f"{'overwrites' if truncates else 'modifies'} {what} ({path})")
 
 
 def _backgrounded(node: Node) -> bool:
