@@ -349,17 +349,30 @@ def index_build(
     _print_stats(index.manifest, as_json)
 
 
-@index_app.command("add", help="Add a private Ansible collection (or a directory of modules) to the index.")
+@index_app.command(
+    "add",
+    help="Add a private Ansible collection (documentation), or a directory of your own playbooks, roles or "
+    "shell scripts (examples and usage that rank what you use first), to the index.",
+)
 def index_add(
-    path: Annotated[str, typer.Argument(help="Collection root, ansible_collections/ tree or library/ dir")],
+    path: Annotated[
+        str,
+        typer.Argument(help="Collection root, ansible_collections/ tree, library/ dir, or a code directory"),
+    ],
 ) -> None:
-    from codegen.docs.index import add_collection
+    from codegen.docs.index import add_path
     from codegen.docs.registry import ensure_index
 
-    config = add_collection(path)
+    config, kind = add_path(path)
     with progress_bar() as update:
         index = ensure_index(progress=update)
-    err.print(f"added {path}; {len(config.collections)} user collection path(s) indexed")
+    if kind == "collection":
+        err.print(f"added {path}; {len(config.collections)} user collection path(s) indexed")
+    else:
+        user = index.manifest.get("exemplars", {}).get("user", 0)
+        err.print(
+            f"added {path}; {len(config.example_dirs)} code directories, {user} example requests from them"
+        )
     _print_stats(index.manifest, False)
 
 
@@ -417,6 +430,9 @@ def index_search(
         bool | None, typer.Option("--dense/--no-dense", help=DENSE_HELP, show_default=False)
     ] = None,
     as_json: Annotated[bool, typer.Option("--json")] = False,
+    explain: Annotated[
+        bool, typer.Option("--explain", help="Show the signals that ranked each result (learned ranking).")
+    ] = False,
 ) -> None:
     from codegen.docs.registry import ensure_index
     from codegen.request import check_request
@@ -428,12 +444,26 @@ def index_search(
         raise InputError(problem)
     with progress_bar() as update:
         index = ensure_index(progress=update)
-    hits = Retriever(index, dense=dense).search(query, lang=_lang(lang), k=k)
+    retriever = Retriever(index, dense=dense)
+    # the learned ranking orders one language's documents: detect it as a request would
+    chosen = _lang(lang) or retriever.detect_language(query)[0]
+    hits = retriever.search(query, lang=chosen, k=k)
     docs = [DocHit(h.name, round(h.score, 4), h.dsl, h.summary) for h in hits]
     if as_json:
-        out.print_json(json.dumps([asdict(d) for d in docs]))
-    else:
-        _docs_table(docs, title=f"documentation for {query!r}")
+        rows = [
+            asdict(d) | ({"signals": h.signals} if explain else {}) for d, h in zip(docs, hits, strict=True)
+        ]
+        out.print_json(json.dumps(rows))
+        return
+    _docs_table(docs, title=f"documentation for {query!r}")
+    if explain:
+        for rank, h in enumerate(hits, 1):
+            signals = (
+                "  ".join(f"{name}={value:.2f}" for name, value in h.signals.items())
+                if h.signals
+                else "documentation score only (no example memory or ranker weights)"
+            )
+            err.print(f"{rank}. {h.name}: {signals}", highlight=False)
 
 
 # ------------------------------------------------------------------------------------- shell-init
@@ -443,7 +473,7 @@ def index_search(
     "shell-init",
     help="Print a key binding for your shell: the key turns the request typed on the command line into "
     'the generated command, left there to edit and run. Add `eval "$(dslgen shell-init bash)"` to ~/.bashrc '
-    '(zsh: ~/.zshrc; fish: `dslgen shell-init fish | source` in config.fish).',
+    "(zsh: ~/.zshrc; fish: `dslgen shell-init fish | source` in config.fish).",
 )
 def shell_init(
     shell: Annotated[str, typer.Argument(help="bash, zsh or fish.")],

@@ -17,6 +17,7 @@ import numpy as np
 
 from codegen.docs.record import DSLS, DocRecord
 from codegen.errors import InputError
+from codegen.ranking import FEATURES, Candidates, LinearRanker, candidates
 
 if TYPE_CHECKING:
     from codegen.docs.index import DocIndex
@@ -86,6 +87,10 @@ _STOPWORDS = frozenset(
 # weight of each language's best document score (relative to the best overall) against the phrasing
 # classifier's log-probability; tuned on the dev splits
 LANG_WEIGHT = 4.0
+# the languages with an example memory, and the weight of their nearest examples' evidence in language
+# detection (chosen on training-split requests: benchmarks/language_weight.py, RESULTS.md)
+EXAMPLE_LANGS = ("bash", "ansible")
+EXAMPLE_LANG_WEIGHT = 16.0
 
 
 @dataclass(slots=True)
@@ -95,6 +100,7 @@ class Hit:
     name: str
     summary: str
     score: float
+    signals: dict[str, float] | None = None  # the ranker's features, when it ranked this hit
 
 
 class DenseScorer:
@@ -109,6 +115,7 @@ class DenseScorer:
                 "this index has no document vectors; install the `dense` extra and run `dslgen index build`"
             )
         self._encoder = SentenceEncoder()
+        self._last: tuple[str, np.ndarray] | None = None
         model, self._vectors = found
         if model != self._encoder.name:
             raise InputError(
@@ -116,15 +123,54 @@ class DenseScorer:
                 "run `dslgen index build --force`"
             )
 
+    def embed(self, query: str) -> np.ndarray:
+        """The request's unit vector (the last one is kept: documents and examples both need it)."""
+        if self._last is None or self._last[0] != query:
+            self._last = (query, self._encoder.encode([query])[0])
+        return self._last[1]
+
     def cosines(self, query: str, rows: slice | np.ndarray) -> np.ndarray:
         """Cosine similarity of `query` to the documents at `rows`."""
-        return self._vectors[rows] @ self._encoder.encode([query])[0]
+        return self._vectors[rows] @ self.embed(query)
+
+
+class ExampleMemory:
+    """The index's example memory per language: request vectors, the document each example calls, and
+    per document its real-use count and whether any example calls it."""
+
+    def __init__(self, index: DocIndex) -> None:
+        table, vectors = index.exemplars, index.exemplar_vectors
+        assert table is not None and vectors is not None
+        self.table = table
+        self.vectors = vectors
+        self._last_query = b""
+        self._last: dict[str, np.ndarray] = {}  # language -> cosines of the last request
+        self.usage = table.usage
+        self.known = (np.bincount(table.targets, minlength=len(index)) > 0).astype(np.float32)
+        dsl_of = np.array([DSLS.index(d) for d in index.dsl], dtype=np.int8)
+        example_dsl = dsl_of[table.targets] if len(table) else np.zeros(0, dtype=np.int8)
+        self.rows = {}
+        for i, dsl in enumerate(DSLS):
+            found = np.flatnonzero(example_dsl == i)
+            self.rows[dsl] = slice(int(found[0]), int(found[-1]) + 1) if len(found) else slice(0, 0)
+
+    def cosines(self, query_vector: np.ndarray, lang: str) -> tuple[np.ndarray, np.ndarray]:
+        """(cosine of each example of `lang` to the request, the document each calls). The last
+        request's are kept: language detection and ranking both read them."""
+        key = query_vector.tobytes()
+        if key != self._last_query:
+            self._last_query, self._last = key, {}
+        if lang not in self._last:
+            self._last[lang] = self.vectors[self.rows[lang]] @ query_vector
+        return self._last[lang], self.table.targets[self.rows[lang]]
 
 
 class Retriever:
-    def __init__(self, index: DocIndex, *, dense: bool | None = None) -> None:
+    def __init__(self, index: DocIndex, *, dense: bool | None = None, ranked: bool | None = None) -> None:
         """`dense`: True requires the dense scores, False turns them off, None uses them when the index
-        has document vectors and the `dense` extra is installed."""
+        has document vectors and the `dense` extra is installed. `ranked`: False ranks by documentation
+        alone; else the learned ranker orders a language's results when the index has an example
+        memory with vectors and the ranker's weights are installed."""
         from codegen.embedding import dense_available
 
         self.index = index
@@ -132,6 +178,12 @@ class Retriever:
             dense = index.vectors is not None and dense_available()
         self.dense = DenseScorer(index) if dense else None
         self._reads: np.ndarray | None = None
+        # the learned ranking needs the example memory's vectors, hence the dense model
+        self.rankers: dict[str, LinearRanker] = {}
+        self.memory: ExampleMemory | None = None
+        if self.dense is not None and index.exemplar_vectors is not None and ranked is not False:
+            self.rankers = LinearRanker.load()
+            self.memory = ExampleMemory(index) if self.rankers else None
 
     def _bm25(self, query: str, field: str) -> np.ndarray | None:
         """BM25 score of every document for one field set; None when no query word is indexed."""
@@ -204,10 +256,44 @@ class Retriever:
         """Top-k documents for `query`, restricted to `lang` when given."""
         if lang is not None and lang not in DSLS:
             raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(DSLS)}")
+        scores = self.documentation_scores(query, lang)
+        if scores is None:
+            return []
+        if lang in self.rankers:
+            return self._ranked(query, scores, lang, k)
+        return self._top(scores, k)
+
+    def documentation_scores(self, query: str, lang: str | None) -> np.ndarray | None:
+        """Every document's documentation score (lexical, plus dense when on); NaN where nothing
+        matched, None when nothing did."""
         scores = self._fused(query, lang)
         if self.dense is not None:
             scores = self._with_dense(self.dense, query, scores, lang)
-        return [] if scores is None else self._top(scores, k)
+        return scores
+
+    def candidates(
+        self, query: str, scores: np.ndarray, lang: str, leave_out: np.ndarray | None = None
+    ) -> Candidates:
+        """The learned ranker's candidates and features; `leave_out`: examples (rows of the language's
+        memory) to ignore, as training does for the request's own example."""
+        assert self.dense is not None and self.memory is not None
+        rows = self.index.dsl_rows(lang)
+        assert isinstance(rows, slice)  # builds sort records by language
+        cosines, targets = self.memory.cosines(self.dense.embed(query), lang)
+        if leave_out is not None and len(leave_out):
+            cosines = cosines.copy()
+            cosines[leave_out] = -np.inf
+        return candidates(scores, rows, cosines, targets, self.memory.usage, self.memory.known)
+
+    def _ranked(self, query: str, scores: np.ndarray, lang: str, k: int) -> list[Hit]:
+        found = self.candidates(query, scores, lang)
+        ranked = np.full(len(self.index), np.nan, dtype=np.float32)
+        ranked[found.positions] = self.rankers[lang].scores(found.features)
+        hits = self._top(ranked, k)
+        row_of = {int(p): i for i, p in enumerate(found.positions)}
+        for h in hits:
+            h.signals = dict(zip(FEATURES, found.features[row_of[h.position]].tolist(), strict=True))
+        return hits
 
     def _with_dense(
         self, dense: DenseScorer, query: str, lexical: np.ndarray | None, lang: str | None
@@ -241,10 +327,32 @@ class Retriever:
         idx = self.index
         return [Hit(p, idx.dsl[p], idx.names[p], idx.summaries[p], s) for p, s in distinct[:k]]
 
+    def example_evidence(self, query: str) -> dict[str, float]:
+        """For each language with an example memory, how close the request is to its nearest example."""
+        if self.memory is None or self.dense is None:
+            return {}
+        vector = self.dense.embed(query)
+        found = {lang: self.memory.cosines(vector, lang)[0] for lang in EXAMPLE_LANGS}
+        return {lang: float(cos.max()) for lang, cos in found.items() if cos.size}
+
     def detect_language(self, query: str) -> tuple[str, dict[str, float]]:
         """The most probable language and a probability per language: the phrasing classifier's
         log-probabilities plus LANG_WEIGHT times each language's best document score relative to the
-        best overall (a language with no matching document gets 0)."""
+        best overall (a language with no matching document gets 0), plus, between Bash and Ansible,
+        EXAMPLE_LANG_WEIGHT times how much closer the nearest example of one is than of the other."""
+        logits = self.language_logits(query)
+        evidence = self.example_evidence(query)
+        if len(evidence) == len(EXAMPLE_LANGS):
+            bash, ansible = (evidence[lang] for lang in EXAMPLE_LANGS)
+            logits["bash"] += EXAMPLE_LANG_WEIGHT * (bash - ansible) / 2
+            logits["ansible"] -= EXAMPLE_LANG_WEIGHT * (bash - ansible) / 2
+        top_logit = max(logits.values())
+        norm = sum(math.exp(v - top_logit) for v in logits.values())
+        probs = {d: math.exp(logits[d] - top_logit) / norm for d in DSLS}
+        return max(DSLS, key=lambda d: probs[d]), probs
+
+    def language_logits(self, query: str) -> dict[str, float]:
+        """Documentation and phrasing evidence per language (log scale)."""
         scores = self._fused(query, None)
         logits = dict.fromkeys(DSLS, 0.0)
         if scores is not None:
@@ -255,10 +363,7 @@ class Retriever:
         if model is not None:
             phrasing = model.probabilities(query)
             logits = {d: logits[d] + math.log(phrasing[d] + 1e-9) for d in DSLS}
-        top_logit = max(logits.values())
-        norm = sum(math.exp(v - top_logit) for v in logits.values())
-        probs = {d: math.exp(logits[d] - top_logit) / norm for d in DSLS}
-        return max(DSLS, key=lambda d: probs[d]), probs
+        return logits
 
     def record(self, hit: Hit) -> DocRecord:
         return self.index.record(hit.position)

@@ -1,10 +1,12 @@
-"""Copy the NL2Bash requests whose commands are all training commands into the package.
+"""Copy the NL2Bash training pairs whose commands are all training commands into the package.
 
     python scripts/vendor_nl2bash.py ../shared/data/bash/nl2bash.jsonl.gz
 
 The phrasing classifier (codegen/langid.py) learns from them how people ask for shell commands; a pair
 that runs any held-out (dev/test) command is left out (codegen.training.corpus.shell.command_split), so held-out
-commands get no help from their own requests. NL2Bash is MIT-licensed; the notice is shipped next to
+commands get no help from their own requests, and so is every pair outside NL2Bash's training split
+(`split_rerun`), since its dev split measures everyday requests. The retriever's example memory reads
+the same pairs. NL2Bash is MIT-licensed; the notice is shipped next to
 the data file.
 """
 
@@ -22,7 +24,8 @@ from codegen.training.corpus.shell import command_split
 KEEP = ("id", "nl", "cmd")
 NOTICE = """\
 The requests in `{data}` are from the NL2Bash data set (https://github.com/TellinaTool/nl2bash,
-data/bash/all.nl and all.cm), restricted to pairs whose commands are all in the training split.
+data/bash/all.nl and all.cm), restricted to pairs of its training split (`split_rerun`) whose commands
+are all in dslgen's training split.
 
 {licence}"""
 
@@ -34,7 +37,7 @@ def main(src: str) -> None:
     with gzip.open(src, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if command_split(row["cmd"]) != "train":
+            if row["split_rerun"] != "train" or command_split(row["cmd"]) != "train":
                 dropped += 1
                 continue
             kept += 1
@@ -46,7 +49,7 @@ def main(src: str) -> None:
     package_data("NL2BASH-NOTICE.md").write_text(
         NOTICE.format(data=NL2BASH_FILE, licence=licence.read_text().strip() + "\n")
     )
-    print(f"kept {kept} pairs, left out {dropped} that run held-out commands -> {out}")
+    print(f"kept {kept} pairs, left out {dropped} (held-out commands, or outside the training split) -> {out}")
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import tempfile
 from collections.abc import Iterable
 from pathlib import Path
 
@@ -22,6 +23,10 @@ load_torch_dynamo()  # tests mix ansible and torch in one process (see codegen/t
 # tests never load the shipped default model (slow, and its outputs change with each training run):
 # without --model they run retrieval only, here and in the CLI subprocesses that inherit this
 os.environ["DSLGEN_MODEL"] = "none"
+# nor the user's cache: fixture indexes read no fetched examples (codegen/docs/exemplars.py), and
+# commands build into a throwaway home; the slow tests use the installed index on purpose
+if not os.environ.get("DSLGEN_SLOW_TESTS"):
+    os.environ["DSLGEN_HOME"] = tempfile.mkdtemp(prefix="dslgen-test-home-")
 
 # Modules that import the training stack (the `train` extra: torch, transformers, datasketch). On a
 # serving install they are not collected and the header says so; CI installs the extra and runs them.
@@ -69,6 +74,16 @@ class JsonlRecordSource:
             if f"{data['dsl']}:{data['name']}" == unit.id:
                 return [DocRecord.from_json(data)]
         return []
+
+
+@pytest.fixture(autouse=True)
+def small_example_memory(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Indexes that tests build through `ensure_index` hold the fixture documents' own examples, not
+    the 8,000 shipped NL2Bash pairs: embedding those would cost each such build a minute."""
+    from codegen.docs import registry
+    from codegen.docs.exemplars import document_exemplars
+
+    monkeypatch.setattr(registry, "default_exemplars", document_exemplars)
 
 
 @pytest.fixture

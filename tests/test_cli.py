@@ -133,7 +133,7 @@ def test_index_add_makes_a_private_collection_searchable(
 ) -> None:
     from codegen.docs import registry
     from codegen.docs.ansible import AnsibleCollectionSource
-    from codegen.docs.index import add_collection, open_index
+    from codegen.docs.index import add_path, open_index
     from codegen.retrieval import Retriever
     from tests.conftest import FIXTURES, JsonlRecordSource
 
@@ -146,8 +146,8 @@ def test_index_add_makes_a_private_collection_searchable(
             JsonlRecordSource(records_file),
         ],
     )
-    config = add_collection(str(FIXTURES / "ansible" / "ansible_collections" / "acme" / "infra"))
-    assert len(config.collections) == 1
+    config, kind = add_path(str(FIXTURES / "ansible" / "ansible_collections" / "acme" / "infra"))
+    assert len(config.collections) == 1 and kind == "collection"
     registry.ensure_index()
     index = open_index()
     assert index is not None

@@ -45,6 +45,7 @@ class CountingEncoder:
 
 def _build(root: Path, records: Path, encoder: CountingEncoder | None, **kwargs: object) -> DocIndex:
     factory = (lambda: encoder) if encoder is not None else None
+    kwargs.setdefault("exemplars", lambda records: ())  # the documents' vectors alone (test_exemplars.py has the rest)
     build_index([JsonlRecordSource(records)], root, workers=1, encoder=factory, **kwargs)  # type: ignore[arg-type]
     index = open_index(root)
     assert index is not None
@@ -113,7 +114,13 @@ def test_rebuild_embeds_only_changed_documents(
         calls.append(1)
         return CountingEncoder(encoder)
 
-    build_index([JsonlRecordSource(records_file)], tmp_path / "index", workers=1, encoder=never_needed)
+    build_index(
+        [JsonlRecordSource(records_file)],
+        tmp_path / "index",
+        workers=1,
+        encoder=never_needed,
+        exemplars=lambda records: (),
+    )
     assert calls == []  # every vector reused: the model is not even loaded
 
 

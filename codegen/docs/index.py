@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 
 from codegen.atomic import atomic_write_text
+from codegen.docs.exemplars import Exemplar, ExemplarTable, default_exemplars, read_exemplars, write_exemplars
 from codegen.docs.record import DSLS, DocRecord
 from codegen.docs.search_text import FIELDS, make_bm25_tokenizer
 from codegen.docs.source import Source, SourceError, Unit
@@ -47,7 +48,7 @@ from codegen.langid import LanguageModel
 from codegen.paths import home
 from codegen.splits import held_out
 
-FORMAT = 4  # 4: each document's program in meta.json
+FORMAT = 5  # 4: each document's program in meta.json; 5: the example memory (codegen/docs/exemplars.py)
 # Bump when a documentation parser's output changes (flag extraction, man page names): the index stamp
 # changes, so the index rebuilds, and no unit parsed by the older parsers is reused.
 PARSERS = 4  # 4: tldr pages' invocations and example flags
@@ -63,6 +64,8 @@ class IndexConfig:
     """What the user added to the index; persisted so rebuilds keep it."""
 
     collections: list[str] = field(default_factory=list)
+    # directories of the user's playbooks, roles and shell scripts: examples and usage (user_code.py)
+    example_dirs: list[str] = field(default_factory=list)
 
     @classmethod
     def load(cls, root: Path) -> IndexConfig:
@@ -71,14 +74,18 @@ class IndexConfig:
             return cls()
         try:
             data = json.loads(path.read_text())
-            return cls(collections=[str(p) for p in data.get("collections", [])])
+            return cls(
+                collections=[str(p) for p in data.get("collections", [])],
+                example_dirs=[str(p) for p in data.get("example_dirs", [])],
+            )
         except (OSError, ValueError, AttributeError) as exc:
             raise IndexUnavailable(
                 f"index configuration {path} is unreadable ({exc}); fix or delete it"
             ) from exc
 
     def save(self, root: Path) -> None:
-        atomic_write_text(root / "config.json", json.dumps({"collections": self.collections}, indent=2))
+        data = {"collections": self.collections, "example_dirs": self.example_dirs}
+        atomic_write_text(root / "config.json", json.dumps(data, indent=2))
 
 
 # ---------------------------------------------------------------------------------------------- build
@@ -160,11 +167,13 @@ def build_index(
     workers: int | None = None,
     reuse: bool = True,
     encoder: Callable[[], Encoder] | None = None,
+    exemplars: Callable[[Sequence[DocRecord]], Iterable[Exemplar]] | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index under `root`; units whose fingerprint did not change
     reuse the previous build's parse (and documents their vector) unless `reuse` is False. With an
     `encoder` (a factory: the model loads only if some document needs embedding) the build stores
-    document vectors for dense retrieval."""
+    document vectors for dense retrieval. `exemplars` gives the example memory's examples (default:
+    codegen.docs.exemplars.default_exemplars)."""
     t0 = time.perf_counter()
     root = root or index_root()
     (root / "builds").mkdir(parents=True, exist_ok=True)
@@ -226,6 +235,15 @@ def build_index(
         if encoder is not None:
             texts = [document_text(r.name, r.summary) for r in records]
             write_vectors(tmp, texts, previous if reuse else None, encoder, progress)
+        exemplar_counts = write_exemplars(
+            tmp,
+            records,
+            [program(r) for r in records],
+            exemplars(records) if exemplars is not None else default_exemplars(records),
+            previous if reuse else None,
+            encoder,
+            progress,
+        )
         if progress:
             progress("learning request phrasing", 0, 1)
         language_model = LanguageModel.train(records)
@@ -241,6 +259,7 @@ def build_index(
             "units": len(rows),
             "failed_units": len(failed),
             "examples": sum(len(r.examples) for r in records),
+            "exemplars": exemplar_counts,
             "built_at": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
             "seconds": round(time.perf_counter() - t0, 2),
         }
@@ -360,6 +379,7 @@ class DocIndex:
         self._dsl_masks: dict[str, np.ndarray] = {}
         self._dsl_rows: dict[str, slice | np.ndarray] = {}
         self._vectors: tuple[str, np.ndarray] | bool | None = False  # False: not loaded yet
+        self._exemplars: tuple[ExemplarTable | None, np.ndarray | None] | None = None  # None: not loaded
 
     def __len__(self) -> int:
         return len(self.names)
@@ -440,6 +460,35 @@ class DocIndex:
             self._vectors = found
         return self._vectors  # type: ignore[return-value]
 
+    @property
+    def exemplars(self) -> ExemplarTable | None:
+        """The example memory (examples, their documents, usage), None for an index without one."""
+        return self._exemplar_parts()[0]
+
+    @property
+    def exemplar_vectors(self) -> np.ndarray | None:
+        """[examples, dim] unit vectors of the example requests, None when the index has none."""
+        return self._exemplar_parts()[1]
+
+    def _exemplar_parts(self) -> tuple[ExemplarTable | None, np.ndarray | None]:
+        if self._exemplars is None:
+            try:
+                table = read_exemplars(self.path)
+                found = read_vectors(self.path, "exemplar")
+            except (OSError, ValueError) as exc:
+                raise IndexUnavailable(
+                    f"the example memory in {self.path} is corrupt ({exc}); rebuild with `dslgen index build --force`"
+                ) from exc
+            vectors = found[1] if found is not None else None
+            if table is not None and (
+                len(table.usage) != len(self) or (vectors is not None and len(vectors) != len(table))
+            ):
+                raise IndexUnavailable(
+                    f"the example memory in {self.path} does not match its records; rebuild with `dslgen index build --force`"
+                )
+            self._exemplars = (table, vectors)
+        return self._exemplars
+
     def dsl_rows(self, dsl: str) -> slice | np.ndarray:
         """Positions of a language's documents: a slice, since builds sort records by language (reading
         a slice of the vectors is cheaper than gathering rows); an index array should that not hold."""
@@ -472,22 +521,32 @@ def open_index(root: Path | None = None) -> DocIndex | None:
     return DocIndex(build)
 
 
-def add_collection(path: str, root: Path | None = None) -> IndexConfig:
-    """Validate a user collection path and remember it; the caller rebuilds."""
+def add_path(path: str, root: Path | None = None) -> tuple[IndexConfig, str]:
+    """Validate a user path and remember it; the caller rebuilds. A directory with Ansible modules is a
+    collection (documentation); else one with shell scripts or playbooks is the user's code (examples
+    and usage). Returns the configuration and what the path was taken as."""
     from codegen.docs.ansible import AnsibleCollectionSource
+    from codegen.docs.user_code import code_files
 
     resolved = Path(path).expanduser().resolve()
     if not resolved.is_dir():
         raise InputError(f"{path}: not a directory")
     try:
-        units = list(AnsibleCollectionSource(str(resolved)).units())
-    except SourceError as exc:
-        raise InputError(str(exc)) from exc
-    if not units:
-        raise InputError(f"no Ansible modules found under {path}")
+        modules = list(AnsibleCollectionSource(str(resolved)).units())
+    except SourceError:
+        modules = []
     root = root or index_root()
     config = IndexConfig.load(root)
-    if str(resolved) not in config.collections:
-        config.collections.append(str(resolved))
+    if modules:
+        kind, paths = "collection", config.collections
+    elif any(code_files(resolved)):
+        kind, paths = "code", config.example_dirs
+    else:
+        raise InputError(
+            f"no Ansible modules, playbooks or shell scripts found under {path}: give a collection, a "
+            "library/ directory of modules, or a directory of your playbooks, roles or scripts"
+        )
+    if str(resolved) not in paths:
+        paths.append(str(resolved))
         config.save(root)
-    return config
+    return config, kind

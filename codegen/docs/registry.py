@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Iterator, Sequence
 from importlib import metadata
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from codegen.docs.exemplars import Exemplar, default_exemplars
 from codegen.docs.index import DocIndex, IndexConfig, Progress, build_index, index_root, open_index
+from codegen.docs.record import DocRecord
 from codegen.docs.source import Source
 from codegen.docs.vectors import batch_encoder
 from codegen.embedding import dense_available
@@ -81,6 +84,14 @@ def current_stamp(config: IndexConfig) -> str:
         # contents, not times: another checkout or a reinstall of the same data must not rebuild
         # (~1 MB of packaged data hashes in a few milliseconds)
         parts.append(f"{entry.name}={hashlib.sha256(entry.read_bytes()).hexdigest()}")
+    from codegen.docs.exemplars import ansible_tasks_file
+
+    tasks = ansible_tasks_file()
+    parts.append(f"ansible-tasks={tasks.stat().st_mtime_ns if tasks.is_file() else '-'}")
+    from codegen.docs.user_code import latest_change
+
+    for directory in config.example_dirs:
+        parts.append(f"{directory}={latest_change(Path(directory)) if os.path.isdir(directory) else 0}")
     for coll in config.collections:
         latest = (
             max((p.stat().st_mtime_ns for p in Path(coll).rglob("*.py")), default=0)
@@ -89,6 +100,15 @@ def current_stamp(config: IndexConfig) -> str:
         )
         parts.append(f"{coll}={latest}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+def configured_exemplars(config: IndexConfig, records: Sequence[DocRecord]) -> Iterator[Exemplar]:
+    """The example memory: the shipped and fetched examples, then the user's own code directories."""
+    from codegen.docs.user_code import user_exemplars
+
+    yield from default_exemplars(records)
+    for directory in config.example_dirs:
+        yield from user_exemplars(Path(directory))
 
 
 def ensure_index(
@@ -105,7 +125,13 @@ def ensure_index(
         index.close()
     encoder = batch_encoder if dense_available() else None
     build_index(
-        default_sources(config), root, stamp=stamp, progress=progress, reuse=not force, encoder=encoder
+        default_sources(config),
+        root,
+        stamp=stamp,
+        progress=progress,
+        reuse=not force,
+        encoder=encoder,
+        exemplars=lambda records: configured_exemplars(config, records),
     )
     index = open_index(root)
     if index is None:

@@ -17,10 +17,18 @@ import numpy as np
 
 from codegen.embedding import BatchEncoder, Encoder, SentenceEncoder
 
-VECTORS = "dense-vectors.npy"  # float32 [documents, dim], unit length, in record order
-KEYS = "dense-keys.npy"  # 16-byte blake2b digests of (model, text), in record order
-MODEL = "dense-model.txt"  # the model that wrote them
-STAGE = "embedding documents"
+# files per kind of text ("dense": the documents, "exemplar": the example requests): PREFIX-vectors.npy
+# float32 [texts, dim], unit length, in table order; PREFIX-keys.npy 16-byte blake2b digests of (model,
+# text); PREFIX-model.txt the model that wrote them
+DOCUMENTS = "dense"
+STAGES = {"dense": "embedding documents", "exemplar": "embedding example requests"}
+
+
+def _files(prefix: str) -> tuple[str, str, str]:
+    return f"{prefix}-vectors.npy", f"{prefix}-keys.npy", f"{prefix}-model.txt"
+
+
+VECTORS, KEYS, MODEL = _files(DOCUMENTS)  # the documents' files
 
 
 def document_text(name: str, summary: str) -> str:
@@ -39,16 +47,16 @@ def batch_encoder() -> Encoder:
     return SentenceEncoder()
 
 
-def _previous(build: Path | None) -> tuple[str, dict[bytes, np.ndarray]]:
+def _previous(build: Path | None, prefix: str) -> tuple[str, dict[bytes, np.ndarray]]:
     """The model name and vectors by key of the previous build; empty when it has none or they cannot
     be read (a damaged previous build only costs re-embedding)."""
     if build is None:
         return "", {}
     try:
-        found = read_vectors(build)
+        found = read_vectors(build, prefix)
         if found is None:
             return "", {}
-        keys = np.load(build / KEYS)
+        keys = np.load(build / _files(prefix)[1])
     except (OSError, ValueError):
         return "", {}
     name, vectors = found
@@ -63,10 +71,15 @@ def write_vectors(
     previous: Path | None,
     encoder: Callable[[], Encoder],
     progress: Callable[[str, int, int], None] | None = None,
+    prefix: str = DOCUMENTS,
 ) -> None:
     """Write the vectors of `texts` into `build`, reusing the previous build's. `encoder` is only
     called (and the model only loaded) when some text has no vector yet."""
-    name, old = _previous(previous)
+    if not texts:
+        return  # no table: readers see no vectors (an index without example requests)
+    vectors_file, keys_file, model_file = _files(prefix)
+    stage = STAGES[prefix]
+    name, old = _previous(previous, prefix)
     keys = [text_key(name, t) for t in texts]
     missing = [i for i, k in enumerate(keys) if k not in old]
     model: Encoder | None = None
@@ -77,32 +90,35 @@ def write_vectors(
             keys = [text_key(name, t) for t in texts]
             missing = [i for i, k in enumerate(keys) if k not in old]
     dim = model.dim if model is not None else len(next(iter(old.values())))
-    out = np.lib.format.open_memmap(build / VECTORS, mode="w+", dtype=np.float32, shape=(len(texts), dim))
+    out = np.lib.format.open_memmap(
+        build / vectors_file, mode="w+", dtype=np.float32, shape=(len(texts), dim)
+    )
     for i, k in enumerate(keys):
         if k in old:
             out[i] = old[k]
     if model is not None and missing:
         done = 0
         if progress:
-            progress(STAGE, 0, len(missing))
+            progress(stage, 0, len(missing))
 
         def advance(n: int) -> None:
             nonlocal done
             done += n
             if progress:
-                progress(STAGE, done, len(missing))
+                progress(stage, done, len(missing))
 
         out[missing] = model.encode([texts[i] for i in missing], progress=advance)
     out.flush()
     del out  # closes the memory map before the build is published
-    np.save(build / KEYS, np.array(keys, dtype="S16"))
-    (build / MODEL).write_text(name + "\n")
+    np.save(build / keys_file, np.array(keys, dtype="S16"))
+    (build / model_file).write_text(name + "\n")
 
 
-def read_vectors(build: Path) -> tuple[str, np.ndarray] | None:
+def read_vectors(build: Path, prefix: str = DOCUMENTS) -> tuple[str, np.ndarray] | None:
     """(model name, memory-mapped vectors) of a build, or None when it was built without them."""
+    vectors_file, _, model_file = _files(prefix)
     try:
-        name = (build / MODEL).read_text().strip()
-        return name, np.load(build / VECTORS, mmap_mode="r")
+        name = (build / model_file).read_text().strip()
+        return name, np.load(build / vectors_file, mmap_mode="r")
     except FileNotFoundError:
         return None

@@ -110,3 +110,42 @@ def data(
         err.print(
             f"{lang}: {counts}; library in prompt {manifest['library_in_prompt'][lang]:.1%}", highlight=False
         )
+
+
+@app.command()
+def ranker(
+    out: Annotated[
+        Path | None, typer.Option("--out", "-o", help="Weights file (default: the shipped ranker.json).")
+    ] = None,
+    per_lang: Annotated[int, typer.Option(min=10, help="Real-use training requests per language.")] = 3000,
+    docs_share: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="LANG=SHARE: documents' own example requests of LANG, as a share of --per-lang "
+            "(default: codegen.training.ranker.DOCS_SHARE)."
+        ),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same weights).")] = 0,
+) -> None:
+    """Learn the retriever's ranking weights on training-split requests of the example memory."""
+    from codegen.docs.registry import ensure_index
+    from codegen.training.ranker import default_weights_path, train_ranker
+
+    index = ensure_index()
+    target = out or default_weights_path()
+    from codegen.errors import InputError
+
+    shares: dict[str, float] = {}
+    for item in docs_share or []:
+        lang, _, value = item.partition("=")
+        try:
+            shares[lang] = float(value)
+        except ValueError as exc:
+            raise InputError(f"--docs-share {item!r}: give LANG=SHARE, e.g. ansible=0.5") from exc
+    report = train_ranker(index, target, per_lang=per_lang, docs_share=shares, seed=seed)
+    err.print(
+        f"{report.candidates:,} candidates of {sum(report.requests.values()):,} requests "
+        f"({', '.join(f'{k} {v:,}' for k, v in report.requests.items())}) in {report.seconds:.0f} s; "
+        f"training Hits@1 {report.hits_at_1}; weights: {target}",
+        highlight=False,
+    )

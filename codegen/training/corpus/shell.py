@@ -9,10 +9,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from codegen.docs.commands import command_names
 from codegen.splits import Split, split_of
 from codegen.training.corpus.document import Document
 from codegen.training.corpus.errors import CorpusError
-from codegen.validate.treesitter import node_text, parse_bash
 
 TLDR_FILE = "bash/tldr_pages.jsonl.gz"
 NL2BASH_FILE = "bash/nl2bash.jsonl.gz"
@@ -25,27 +25,6 @@ def _rows(path: Path) -> Iterator[dict[str, Any]]:
         for line in fh:
             if line.strip():
                 yield json.loads(line)
-
-
-# commands that run the command named by their first non-option argument
-WRAPPERS = frozenset({"sudo", "xargs", "env", "nohup", "time", "nice", "exec", "watch", "timeout", "command"})
-
-
-def command_names(cmd: str) -> list[str]:
-    """The commands a shell line runs, in order (`sudo find … | xargs rm` → sudo, find, xargs, rm)."""
-    names = []
-    stack = [parse_bash(cmd).root_node]
-    while stack:
-        node = stack.pop()
-        if node.type == "command":
-            words = [node_text(c) for c in node.children if c.type in ("command_name", "word")]
-            while words:
-                names.append(words[0])
-                if words[0] not in WRAPPERS:
-                    break
-                words = [w for w in words[1:] if not w.startswith("-") and not w.isdigit()]
-        stack.extend(reversed(node.children))
-    return names
 
 
 def command_split(cmd: str) -> Split:
