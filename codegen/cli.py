@@ -348,12 +348,16 @@ def index_fetch_examples(
     ] = None,
     jobs: Annotated[int, typer.Option(min=1, help="Packages downloaded at once.")] = 3,
 ) -> None:
+    import time
+
     from codegen.docs.task_splits import manifest as make_manifest
     from codegen.docs.task_splits import write_manifest, write_split_lists
     from codegen.docs.taskfetch import fetch_examples, tasks_path
 
+    started = time.monotonic()
     with progress_bar() as update:
         report = fetch_examples(progress=update, jobs=jobs)
+    elapsed = time.monotonic() - started
     data = make_manifest(report, report.examples)
     write_manifest(tasks_path().with_suffix(".manifest.json"), data)
     if manifest is not None:
@@ -365,7 +369,7 @@ def index_fetch_examples(
     for name, why in report.failed.items():
         err.print(f"[red]failed[/red] {name}: {why}")
     splits = ", ".join(f"{s} {c['tasks']}" for s, c in data["splits"].items())
-    err.print(f"{len(report.examples)} tasks in {tasks_path()} ({splits})")
+    err.print(f"{len(report.examples)} tasks in {tasks_path()} ({splits}) in {elapsed:.0f} s")
     if not report.packages:
         raise InputError("no package could be fetched: " + "; ".join(report.failed.values()))
 

@@ -361,6 +361,8 @@ def test_splits_follow_the_role_key_deterministically(tmp_path: Path) -> None:
         "test": {"roles": 1, "tasks": 1, "module_tasks": 1},
     }
     assert module_distribution(examples, "dev") == [["ansible.builtin.apt", 2], ["ansible.builtin.copy", 1]]
+    assert module_distribution(examples, "dev", top=1) == [["ansible.builtin.apt", 2]]
+    assert module_distribution(examples, "dev", exclude=frozenset({"proj"})) == []
     written = write_split_lists(examples, tmp_path)
     lines = written["dev"].read_text().splitlines()
     assert lines[0].startswith("#") and [ln for ln in lines if not ln.startswith("#")] == [f"proj/{dev}"]

@@ -21,6 +21,9 @@ from codegen.splits import Split, split_of
 
 SPLITS: tuple[Split, ...] = ("train", "dev", "test")
 TOP_MODULES = 30
+# ansible-core's integration targets test one module each (a target named `user` is mostly `user`
+# tasks), so the distribution of everyday requests is also given without them
+TEST_SUITES = frozenset({"ansible-core"})
 
 
 def role_key(example: TaskExample) -> str:
@@ -48,10 +51,18 @@ def split_counts(examples: Sequence[TaskExample]) -> dict[str, dict[str, int]]:
 
 
 def module_distribution(
-    examples: Sequence[TaskExample], split: Split, top: int = TOP_MODULES
+    examples: Sequence[TaskExample],
+    split: Split,
+    top: int = TOP_MODULES,
+    exclude: frozenset[str] = frozenset(),
 ) -> list[list[Any]]:
-    """[[module, tasks], ...] of the module calls of one split, most frequent first (ties by name)."""
-    counts = Counter(e.module for e in examples if is_module_call(e) and split_of_task(e) == split)
+    """[[module, tasks], ...] of the module calls of one split, most frequent first (ties by name);
+    `exclude` leaves out projects."""
+    counts = Counter(
+        e.module
+        for e in examples
+        if is_module_call(e) and split_of_task(e) == split and e.project not in exclude
+    )
     return [[module, n] for module, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
 
 
@@ -98,6 +109,7 @@ def manifest(report: Any, examples: Sequence[TaskExample]) -> dict[str, Any]:
         },
         "splits": split_counts(examples),
         "dev_top_modules": module_distribution(examples, "dev"),
+        "dev_top_modules_without_test_suites": module_distribution(examples, "dev", exclude=TEST_SUITES),
     }
 
 
