@@ -13,7 +13,7 @@ import yaml
 from codegen.docs import taskfetch
 from codegen.docs.ansible_discovery import Collection
 from codegen.docs.ansible_fqcn import ModuleResolver
-from codegen.docs.ansible_task_files import PackageInfo, role_of, task_files
+from codegen.docs.ansible_task_files import PackageInfo, local_modules, role_of, task_files
 from codegen.docs.ansible_tasks import Source, TaskExample, parse_task_file
 from codegen.docs.task_splits import (
     held_out_roles,
@@ -21,6 +21,7 @@ from codegen.docs.task_splits import (
     module_distribution,
     split_counts,
     split_of_task,
+    train_overlap,
     write_split_lists,
 )
 from codegen.errors import InputError
@@ -231,6 +232,26 @@ def test_role_of(path: str, single: str | None, role: str) -> None:
     assert role_of(path, single)[0] == role
 
 
+def test_local_modules() -> None:
+    paths = [
+        "ansible/library/kolla_container.py",
+        "plugins/modules/dpkg_divert.py",
+        "plugins/modules/win_thing.ps1",
+        "ansible/action_plugins/merge_configs.py",
+        "tripleo_ansible/ansible_plugins/modules/ceph_mkspec.py",
+        "library/_private.py",
+        "plugins/module_utils/helper.py",
+        "ansible/roles/x/tasks/library.py",
+    ]
+    assert local_modules(paths) == {
+        "kolla_container",
+        "dpkg_divert",
+        "win_thing",
+        "merge_configs",
+        "ceph_mkspec",
+    }
+
+
 def test_single_role_package() -> None:
     files = {"tasks/main.yml": "- name: A\n  ping:\n", "handlers/main.yml": "[]\n"}
     info = PackageInfo("ansible-role-chrony", "1.3.0", "ansible-role-chrony", "Apache-2.0")
@@ -258,12 +279,14 @@ def test_extract_from_an_sdist(tmp_path: Path, resolver: ModuleResolver) -> None
     # the same task copied twice within one role is kept once
     files["roles/web/tasks/again.yml"] = "- name: Install nginx\n  apt:\n    name: nginx\n"
     files["roles/web/tasks/again2.yml"] = "- name: Install nginx\n  apt:\n    name: nginx\n"
+    # the role ships the module its last task calls: that task is "local", not "unresolved"
+    files["roles/web/library/acme_widget.py"] = 'DOCUMENTATION = "module: acme_widget"\n'
     archive = _sdist(tmp_path / "fixture-pkg-1.0.tar.gz", "fixture_pkg-1.0", files)
     report, examples = taskfetch.extract(archive, taskfetch.Pin("fixture-pkg", "1.0"), resolver)
     assert report.licence == "MIT License"  # `License: UNKNOWN` falls back to the classifier
     assert report.skipped["duplicate_in_role"] == 1
     assert report.tasks == len(examples) == 16 + 2 + 5 + 1
-    assert report.kinds == {"module": 20, "control": 3, "unresolved": 1}
+    assert report.kinds == {"module": 20, "control": 3, "local": 1}
     assert all(e.project == "fixture-pkg" and e.version == "1.0" for e in examples)
     assert len({e.id for e in examples}) == len(examples)
 
@@ -328,7 +351,7 @@ def _example(project: str, role: str, module: str, kind: str = "module") -> Task
         name=f"use {module}",
         module=module,
         keys=[],
-        task_text="",
+        task_text=f"- name: use {module}\n  {module}: {{}}",
         project=project,
         role=role,
         package=project,
@@ -367,6 +390,11 @@ def test_splits_follow_the_role_key_deterministically(tmp_path: Path) -> None:
     lines = written["dev"].read_text().splitlines()
     assert lines[0].startswith("#") and [ln for ln in lines if not ln.startswith("#")] == [f"proj/{dev}"]
     assert held_out_roles(examples, "test") == [f"proj/{test}"]
+    # the test role's task is the train role's task again; the dev tasks are new
+    assert train_overlap(examples) == {
+        "dev": {"same_text": 0, "same_name": 0},
+        "test": {"same_text": 1, "same_name": 1},
+    }
 
 
 def test_manifest_counts(resolver: ModuleResolver, tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ is a playbook (a list of plays), which the parser decides from its content.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import PurePosixPath
 from typing import Any
@@ -22,6 +22,7 @@ TASK_DIRS = ("tasks", "handlers")
 # directories whose YAML is data (variables, metadata, templates, CI and release notes), never tasks
 _DATA_DIRS = frozenset({"defaults", "vars", "meta", "templates", "files", "releasenotes", "zuul.d"})
 _YAML_SUFFIXES = (".yml", ".yaml")
+_MODULE_SUFFIXES = (".py", ".ps1")
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,8 +74,26 @@ def role_of(path: str, single_role: str | None) -> tuple[str, tuple[str, ...]]:
     return str(PurePosixPath(path).with_suffix("")), ()  # a playbook outside any role
 
 
-def task_files(files: Mapping[str, str], info: PackageInfo) -> Iterator[TaskFile]:
-    """The candidate task files of a package (path → text, paths relative to the package root)."""
+def local_modules(paths: Iterable[str]) -> frozenset[str]:
+    """Names of the modules (and action plugins, which tasks call the same way) a package ships itself:
+    `library/`, `action_plugins/`, `plugins/modules/`, `plugins/action/`, `ansible_plugins/modules/`."""
+    found = set()
+    for path in paths:
+        pure = PurePosixPath(path)
+        parent = pure.parent.parts
+        in_module_dir = parent[-1:] in (("library",), ("action_plugins",)) or (
+            len(parent) >= 2 and parent[-2].endswith("plugins") and parent[-1] in ("modules", "action")
+        )
+        if in_module_dir and pure.suffix in _MODULE_SUFFIXES and not pure.stem.startswith("_"):
+            found.add(pure.stem)
+    return frozenset(found)
+
+
+def task_files(
+    files: Mapping[str, str], info: PackageInfo, shipped_modules: frozenset[str] = frozenset()
+) -> Iterator[TaskFile]:
+    """The candidate task files of a package (path → text, paths relative to the package root);
+    `shipped_modules`: the package's own modules (see `local_modules`)."""
     single = single_role_name(info.package) if is_single_role(files) else None
     for path in sorted(files):
         if not candidate(path):
@@ -89,6 +108,7 @@ def task_files(files: Mapping[str, str], info: PackageInfo) -> Iterator[TaskFile
             file=path,
             licence=info.licence,
             collections=role_collections(files, role_dir),
+            local_modules=shipped_modules,
         )
         yield TaskFile(source, files[path], playbook_only=not in_task_dir)
 

@@ -8,7 +8,8 @@ ModuleArgsParser tells the module from task keywords in every form: `apt: name=x
 
 Includes, imports, `set_fact`, `debug`, `assert`, ... steer the play rather than change a host: they
 are kept with kind "control" so statistics and training can leave them out. A short name nothing
-installed provides (a project's own `library/` module) keeps its short name with kind "unresolved".
+installed provides keeps its short name: kind "local" when the package ships a module of that name (in a
+`library/` or `plugins/modules/` directory), else "unresolved" (a missing collection, or a typo).
 
 This module is shared by serving and training, so it imports neither torch nor codegen.training.
 """
@@ -24,7 +25,7 @@ import yaml
 
 from codegen.docs.ansible_fqcn import ModuleResolver
 
-Kind = Literal["module", "control", "unresolved"]
+Kind = Literal["module", "control", "local", "unresolved"]
 
 # Task-steering actions (ansible.builtin): not module calls in the statistics.
 CONTROL_ACTIONS = frozenset(
@@ -66,13 +67,14 @@ class Source:
     file: str  # path inside the package archive
     licence: str
     collections: tuple[str, ...] = ()  # the role's `collections:` (meta/main.yml)
+    local_modules: frozenset[str] = frozenset()  # modules the package itself ships (library/, plugins/)
 
 
 @dataclass(frozen=True, slots=True)
 class TaskExample:
     id: str  # package:file:line, stable across runs of the same package version
     name: str  # the task's `name:`, the natural-language request
-    module: str  # FQCN (kind module/control) or the name as written (kind unresolved)
+    module: str  # FQCN (kind module/control), else the name as written (kind local/unresolved)
     keys: list[str]  # module argument names the task sets, sorted (`_raw_params` for free form)
     task_text: str  # the task as written, one `- name: ...` YAML list item
     project: str
@@ -233,7 +235,7 @@ def _example(
     if "{{" in action or "{%" in action:
         stats.skipped["templated_module"] += 1
         return None
-    module, kind = _classify(action, task, collections, resolver)
+    module, kind = _classify(action, task, collections, resolver, source.local_modules)
     line = node.start_mark.line + 1
     return TaskExample(
         id=f"{source.package}:{source.file}:{line}",
@@ -253,7 +255,11 @@ def _example(
 
 
 def _classify(
-    action: str, task: dict[str, Any], collections: Sequence[str], resolver: ModuleResolver
+    action: str,
+    task: dict[str, Any],
+    collections: Sequence[str],
+    resolver: ModuleResolver,
+    local_modules: frozenset[str],
 ) -> tuple[str, Kind]:
     # Ansible searches a task's own `collections:` (not a documented keyword on tasks, but accepted) too
     own = task.get("collections")
@@ -264,7 +270,7 @@ def _classify(
     if builtin and short in CONTROL_ACTIONS:
         return fqcn or f"ansible.builtin.{short}", "control"
     if fqcn is None:
-        return action, "unresolved"
+        return action, "local" if action in local_modules else "unresolved"
     return fqcn, "module"
 
 

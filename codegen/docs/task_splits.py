@@ -3,7 +3,7 @@
 Tasks of one role share variables, wording and habits, so a role is held out whole: its split is
 `split_of("PROJECT/ROLE")`, the same salted hash as the module and command splits (the key contains a
 '/', which no module FQCN or command name does, so the namespaces cannot collide). Module calls (kind
-"module" or "unresolved") make the statistics; control tasks (includes, set_fact, ...) are counted apart.
+"module", "local" or "unresolved") make the statistics; control tasks (includes, set_fact, ...) are counted apart.
 """
 
 from __future__ import annotations
@@ -66,6 +66,22 @@ def module_distribution(
     return [[module, n] for module, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0]))[:top]]
 
 
+def train_overlap(examples: Sequence[TaskExample]) -> dict[str, dict[str, int]]:
+    """Held-out tasks that also occur in train roles (boilerplate copied between roles): how many share
+    the exact task text, and how many the request (name, case-insensitive). Evaluations should know."""
+    train = [e for e in examples if split_of_task(e) == "train"]
+    texts = {e.task_text for e in train}
+    names = {e.name.casefold() for e in train}
+    overlap = {}
+    for split in ("dev", "test"):
+        held = [e for e in examples if split_of_task(e) == split]
+        overlap[split] = {
+            "same_text": sum(e.task_text in texts for e in held),
+            "same_name": sum(e.name.casefold() in names for e in held),
+        }
+    return overlap
+
+
 def held_out_roles(examples: Sequence[TaskExample], split: Split) -> list[str]:
     return sorted({role_key(e) for e in examples if split_of_task(e) == split})
 
@@ -108,6 +124,7 @@ def manifest(report: Any, examples: Sequence[TaskExample]) -> dict[str, Any]:
             "roles": len({role_key(e) for e in examples}),
         },
         "splits": split_counts(examples),
+        "held_out_in_train": train_overlap(examples),
         "dev_top_modules": module_distribution(examples, "dev"),
         "dev_top_modules_without_test_suites": module_distribution(examples, "dev", exclude=TEST_SUITES),
     }

@@ -25,7 +25,7 @@ from pathlib import Path, PurePosixPath
 
 from codegen.atomic import atomic_write_text
 from codegen.docs.ansible_fqcn import ModuleResolver
-from codegen.docs.ansible_task_files import PackageInfo, task_files
+from codegen.docs.ansible_task_files import PackageInfo, local_modules, task_files
 from codegen.docs.ansible_tasks import ParseStats, TaskExample, parse_task_file
 from codegen.errors import InputError
 from codegen.paths import home
@@ -135,38 +135,50 @@ def _last_line(text: str) -> str:
     return lines[-1] if lines else ""
 
 
-def read_archive(path: Path) -> tuple[dict[str, str], str]:
-    """(YAML files by path relative to the package root, the package metadata text)."""
+@dataclass
+class PackageFiles:
+    yaml: dict[str, str]  # YAML files by path relative to the package root
+    metadata: str  # PKG-INFO or METADATA
+    paths: list[str]  # every file of the package
+
+
+def read_archive(path: Path) -> PackageFiles:
     files: dict[str, str] = {}
     metadata: dict[str, str] = {}
-    for inner, data in _wanted_members(path):
+    paths: list[str] = []
+    for inner, data in _members(path):
+        paths.append(inner)
+        if data is None:
+            continue
         text = data.decode("utf-8", errors="replace")
         if inner.endswith((".yml", ".yaml")):
             files[inner] = text
         else:
             metadata.setdefault(inner, text)
     # an sdist's top-level PKG-INFO is the distribution's own, not a vendored egg-info's
-    return files, metadata.get("PKG-INFO") or next(iter(metadata.values()), "")
+    return PackageFiles(files, metadata.get("PKG-INFO") or next(iter(metadata.values()), ""), paths)
 
 
 def _wanted(inner: str) -> bool:
     return inner.endswith((".yml", ".yaml")) or inner == "PKG-INFO" or inner.endswith(".dist-info/METADATA")
 
 
-def _wanted_members(path: Path) -> Iterator[tuple[str, bytes]]:
+def _members(path: Path) -> Iterator[tuple[str, bytes | None]]:
+    """(path inside the package, content when wanted else None) of every file of the archive."""
     if path.name.endswith(".tar.gz"):
         with tarfile.open(path) as tar:
             for member in tar:
                 inner = _inner_path(member.name, path)
-                if member.isfile() and inner is not None and _wanted(inner):
-                    data = tar.extractfile(member)
-                    yield inner, data.read() if data else b""
+                if not member.isfile() or inner is None:
+                    continue
+                data = tar.extractfile(member) if _wanted(inner) else None
+                yield inner, data.read() if data is not None else None
         return
     with zipfile.ZipFile(path) as archive:
         for info in archive.infolist():
             inner = _inner_path(info.filename, path)
-            if not info.is_dir() and inner is not None and _wanted(inner):
-                yield inner, archive.read(info)
+            if not info.is_dir() and inner is not None:
+                yield inner, archive.read(info) if _wanted(inner) else None
 
 
 def _inner_path(name: str, archive: Path) -> str | None:
@@ -193,13 +205,13 @@ def licence_of(metadata: str) -> str:
 
 
 def extract(archive: Path, pin: Pin, resolver: ModuleResolver) -> tuple[PackageReport, list[TaskExample]]:
-    files, metadata = read_archive(archive)
-    info = PackageInfo(pin.package, pin.version, project=pin.package, licence=licence_of(metadata))
+    package = read_archive(archive)
+    info = PackageInfo(pin.package, pin.version, project=pin.package, licence=licence_of(package.metadata))
     report = PackageReport(pin.package, pin.version, licence=info.licence, archive=archive.name)
     examples: list[TaskExample] = []
     seen: set[tuple[str, str]] = set()
     stats = ParseStats()
-    for task_file in task_files(files, info):
+    for task_file in task_files(package.yaml, info, local_modules(package.paths)):
         report.yaml_files += 1
         found, file_stats = parse_task_file(
             task_file.text, task_file.source, resolver, playbook_only=task_file.playbook_only
