@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import subprocess
 import tarfile
 from pathlib import Path
@@ -408,3 +409,60 @@ def test_manifest_counts(resolver: ModuleResolver, tmp_path: Path) -> None:
     assert data["packages"][0]["roles"] == 2 and data["packages"][0]["kinds"]["control"] == 3
     assert data["failed"] == {"x": "gone"}
     assert sum(s["tasks"] for s in data["splits"].values()) == 23
+
+
+# -------------------------------------------------------------------------------------------- CLI
+
+
+def _cli(*args: str) -> int:
+    from codegen.cli import main
+
+    try:
+        main(list(args))
+    except SystemExit as stop:
+        return int(stop.code or 0)
+    return 0
+
+
+def test_cli_writes_corpus_manifest_and_split_lists(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path / "home"))
+    archive = _sdist(tmp_path / "good-1.0.tar.gz", "good-1.0", {**_fixture_files(), "PKG-INFO": PKG_INFO})
+    monkeypatch.setattr(taskfetch, "PACKAGES", (taskfetch.Pin("good", "1.0"), taskfetch.Pin("gone", "2")))
+
+    def fake_download(pin: taskfetch.Pin, directory: Path) -> Path:
+        if pin.package == "gone":
+            raise InputError("gone==2: no such package")
+        return archive
+
+    monkeypatch.setattr(taskfetch, "download", fake_download)
+    manifest_path, lists = tmp_path / "m.json", tmp_path / "splits"
+    lists.mkdir()
+    code = _cli(
+        "index",
+        "fetch-examples",
+        "--manifest",
+        str(manifest_path),
+        "--split-lists",
+        str(lists),
+        "--jobs",
+        "1",
+    )
+    assert code == 0
+    data = json.loads(manifest_path.read_text())
+    assert data["totals"]["tasks"] == 23 and data["failed"] == {"gone": "gone==2: no such package"}
+    assert sorted(p.name for p in lists.iterdir()) == ["ansible_real_dev.txt", "ansible_real_test.txt"]
+    assert len(taskfetch.read_examples()) == 23
+    assert "failed gone" in capsys.readouterr().err
+
+
+def test_cli_fails_when_nothing_could_be_fetched(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(taskfetch, "PACKAGES", (taskfetch.Pin("gone", "2"),))
+
+    def fake_download(pin: taskfetch.Pin, directory: Path) -> Path:
+        raise InputError("gone==2: no such package")
+
+    monkeypatch.setattr(taskfetch, "download", fake_download)
+    assert _cli("index", "fetch-examples") == 2

@@ -233,11 +233,13 @@ def extract(archive: Path, pin: Pin, resolver: ModuleResolver) -> tuple[PackageR
 
 
 def fetch_examples(
-    packages: Sequence[Pin] = PACKAGES,
+    packages: Sequence[Pin] | None = None,
     progress: Callable[[str, int, int], None] | None = None,
     jobs: int = 3,
 ) -> FetchReport:
-    """Download (or reuse) every package, extract its named tasks and write the JSONL corpus."""
+    """Download (or reuse) every package (default: PACKAGES), extract their named tasks and write the
+    JSONL corpus."""
+    packages = PACKAGES if packages is None else packages
     directory = archives_dir()
     report = FetchReport()
     resolver = ModuleResolver()
