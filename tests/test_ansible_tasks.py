@@ -155,6 +155,22 @@ def test_example_fields_and_task_text(resolver: ModuleResolver) -> None:
     ]
 
 
+def test_task_text_is_reindented_and_trimmed(resolver: ModuleResolver) -> None:
+    text = (
+        "- {name: Flow task, apt: {name: x}}\n"
+        "-   name: Odd indent\n    command: ls   # kept: inside the task\n"
+        "# dropped: between tasks\n\n"
+        "- name: Last\n  ping:"
+    )
+    found, _ = parse_task_file(text, Source("p", "r", "p", "1", "f.yml", "MIT"), resolver)
+    assert [t.task_text for t in found] == [
+        "- {name: Flow task, apt: {name: x}}",
+        "- name: Odd indent\n  command: ls   # kept: inside the task",
+        "- name: Last\n  ping:",
+    ]
+    assert [t.line for t in found] == [1, 2, 6]
+
+
 def test_handlers_are_tasks(resolver: ModuleResolver) -> None:
     found, skipped = _parse("roles/web/handlers/main.yml", resolver)
     assert [(t.name, t.module, t.keys) for t in found] == [

@@ -150,14 +150,6 @@ def parse_task_file(
     return examples, stats
 
 
-def is_playbook_text(text: str) -> bool:
-    try:
-        root = yaml.compose(text, Loader=_Loader)
-    except yaml.YAMLError:
-        return False
-    return isinstance(root, yaml.SequenceNode) and _is_playbook(root)
-
-
 def _is_playbook(root: yaml.SequenceNode) -> bool:
     return any(
         isinstance(item, yaml.MappingNode) and _PLAY_MARKERS & _mapping_keys(item).keys()
