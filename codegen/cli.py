@@ -396,6 +396,46 @@ def index_fetch_man(
     )
 
 
+@index_app.command(
+    "fetch-examples",
+    help="Fetch real Ansible projects from PyPI (pinned versions) and extract their named tasks.",
+)
+def index_fetch_examples(
+    manifest: Annotated[
+        Path | None,
+        typer.Option(help="Also write the corpus manifest here (e.g. corpora/ansible-tasks.json)."),
+    ] = None,
+    split_lists: Annotated[
+        Path | None, typer.Option(help="Also write ansible_real_{dev,test}.txt into this directory.")
+    ] = None,
+    jobs: Annotated[int, typer.Option(min=1, help="Packages downloaded at once.")] = 3,
+) -> None:
+    import time
+
+    from codegen.docs.task_splits import manifest as make_manifest
+    from codegen.docs.task_splits import write_manifest, write_split_lists
+    from codegen.docs.taskfetch import fetch_examples, tasks_path
+
+    started = time.monotonic()
+    with progress_bar() as update:
+        report = fetch_examples(progress=update, jobs=jobs)
+    elapsed = time.monotonic() - started
+    data = make_manifest(report, report.examples)
+    write_manifest(tasks_path().with_suffix(".manifest.json"), data)
+    if manifest is not None:
+        write_manifest(manifest, data)
+    if split_lists is not None:
+        write_split_lists(report.examples, split_lists)
+    for package in report.packages:
+        err.print(f"{package.package} {package.version}: {package.tasks} named tasks ({package.licence})")
+    for name, why in report.failed.items():
+        err.print(f"[red]failed[/red] {name}: {why}")
+    splits = ", ".join(f"{s} {c['tasks']}" for s, c in data["splits"].items())
+    err.print(f"{len(report.examples)} tasks in {tasks_path()} ({splits}) in {elapsed:.0f} s")
+    if not report.packages:
+        raise InputError("no package could be fetched: " + "; ".join(report.failed.values()))
+
+
 @index_app.command("stats", help="Show what the index holds.")
 def index_stats(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     from codegen.docs.index import open_index
