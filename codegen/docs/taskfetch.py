@@ -27,8 +27,8 @@ from codegen.atomic import atomic_write_text
 from codegen.docs.ansible_fqcn import ModuleResolver
 from codegen.docs.ansible_task_files import PackageInfo, local_modules, task_files
 from codegen.docs.ansible_tasks import ParseStats, TaskExample, parse_task_file
+from codegen.docs.exemplars import ansible_tasks_file as tasks_path
 from codegen.errors import InputError
-from codegen.paths import home
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,7 @@ _ARCHIVE_SUFFIXES = (".tar.gz", ".zip", ".whl")
 
 
 def examples_cache() -> Path:
-    return home() / "examples"
-
-
-def tasks_path() -> Path:
-    return examples_cache() / "ansible-tasks.jsonl"
+    return tasks_path().parent
 
 
 def archives_dir() -> Path:
