@@ -9,11 +9,11 @@ SUDO=""
 [ "$(id -u)" -eq 0 ] || SUDO="sudo"
 
 # man-db/manpages: man pages; liblapack-doc, openmpi-doc: Fortran routine docs;
-# shellcheck, gfortran, openmpi (mpi.mod): validators; apt-file is not needed at run time.
+# shellcheck, gfortran, openmpi (mpi.mod, mpif90, mpirun), libblas/liblapack (linking): validators; apt-file is not needed at run time.
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   man-db manpages manpages-dev liblapack-doc openmpi-doc libopenmpi-dev openmpi-bin \
-  shellcheck gfortran bash-completion >/dev/null
+  shellcheck gfortran libblas-dev liblapack-dev bash-completion >/dev/null
 
 # torch is pinned to the CPU build first, so nothing later resolves a CUDA wheel on a CPU machine.
 python3 -m pip install -q "torch==2.13.0"
