@@ -1,7 +1,9 @@
 """Evaluation data: one request with its reference code (and, optionally, execution tests) per example.
 
 A data file is JSONL, one `{"id": str, "nl": str, "lang": str, "code": str}` object per line, with an
-optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run. Unlike batch
+optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run and an optional
+`"expects": [str]` naming the routines or constructs the code must use (codegen.evaluation.metrics.
+fortran_expects). Unlike batch
 requests, evaluation data is curated, so a malformed line is an error that names the line.
 """
 
@@ -25,11 +27,14 @@ class EvalExample:
     lang: str
     code: str  # the reference
     tests: tuple[ExecTest, ...] = field(default=())
+    expects: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "nl": self.nl, "lang": self.lang, "code": self.code}
         if self.tests:
             data["tests"] = [{"input": t.input, "output": t.output} for t in self.tests]
+        if self.expects:
+            data["expects"] = list(self.expects)
         return data
 
 
@@ -70,10 +75,14 @@ def example_from_json(data: Any) -> EvalExample:
         for t in tests
     ):
         raise ValueError('\'tests\' must be a list of {"input": str, "output": str}')
+    expects = data.get("expects") or []
+    if not isinstance(expects, list) or not all(isinstance(e, str) and e.strip() for e in expects):
+        raise ValueError("'expects' must be a list of non-empty strings")
     return EvalExample(
         id=data["id"],
         nl=data["nl"],
         lang=data["lang"],
         code=data["code"],
         tests=tuple(ExecTest(t["input"], t["output"]) for t in tests),
+        expects=tuple(expects),
     )

@@ -32,6 +32,13 @@ _BLAS_FUNCTION = re.compile(
 )
 _DEFINED = re.compile(r"^\s*(?:[\w(),=*\s]*\s)?(?:subroutine|function)\s+([a-z]\w*)", re.I | re.M)
 _MAIN_PROGRAM = re.compile(r"^\s*program\s+\w+", re.IGNORECASE | re.MULTILINE)
+# a source whose first statement opens one of these and that has no `program` is library code; any
+# other source is a main program (one may start without a `program` statement and end with `end`)
+_LIBRARY_START = re.compile(
+    r"^\s*((pure|impure|elemental|recursive|module|integer|real|double\s*precision|logical|complex"
+    r"|character|\(|\)|kind|=|\d|\*|\s)+\s)?(module|submodule|subroutine|function|block\s*data)\b",
+    re.IGNORECASE,
+)
 _NOT_LIBRARY = re.compile(
     r"^(mpi_|omp_|random_|cpu_time$|system_clock$|date_and_time$|get_command|execute_)", re.I
 )
@@ -76,8 +83,12 @@ def plan_build(source: str) -> Build:
         mpi=bool(_USES_MPI.search(code)),
         openmp=bool(_USES_OPENMP.search(source)),
         linalg=linalg,
-        link=bool(_MAIN_PROGRAM.search(code)),
+        link=bool(_MAIN_PROGRAM.search(code)) or not _LIBRARY_START.match(_first_statement(code)),
     )
+
+
+def _first_statement(code: str) -> str:
+    return next((line for line in code.splitlines() if line.strip()), "")
 
 
 def _without_comments(source: str) -> str:

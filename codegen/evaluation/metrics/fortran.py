@@ -19,6 +19,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from codegen.errors import DslgenError
+from codegen.evaluation.metrics.fortran_expects import uses_expected
 from codegen.validate.fortran import SOURCE, as_compilation_unit, validate_fortran
 from codegen.validate.fortran_build import plan_build
 from codegen.validate.tools import ToolProblem, run_tool
@@ -45,6 +46,7 @@ class FortranExample:
     tests_total: int
     tests_passed: int
     passed: bool | None  # all tests passed; None for a task without tests
+    uses_expected: bool | None = None  # uses every routine/construct the task expects; None: expects none
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -56,19 +58,22 @@ def fortran_example(
     *,
     run_seconds: float = RUN_SECONDS,
     compile_seconds: float = COMPILE_SECONDS,
+    expects: tuple[str, ...] | list[str] = (),
 ) -> FortranExample:
     no_tests = None if not tests else False
+    expected = uses_expected(code, expects) if expects else None
     if not code.strip():
-        return FortranExample(False, False, len(tests), 0, no_tests)
+        return FortranExample(False, False, len(tests), 0, no_tests, expected)
     checked = validate_fortran(code, strict_tools=True, timeout=compile_seconds, link=False)
     syntax_ok = not any(d.severity == "error" for d in checked)
     if not syntax_ok:
-        return FortranExample(False, False, len(tests), 0, no_tests)
+        return FortranExample(False, False, len(tests), 0, no_tests, expected)
     compiled, outputs = _compile_and_run(code, [t.input for t in tests], run_seconds, compile_seconds)
     passed = sum(
         1 for t, out in zip(tests, outputs, strict=True) if out is not None and same_output(out, t.output)
     )
-    return FortranExample(True, compiled, len(tests), passed, (passed == len(tests)) if tests else None)
+    all_passed = (passed == len(tests)) if tests else None
+    return FortranExample(True, compiled, len(tests), passed, all_passed, expected)
 
 
 def same_output(actual: str, expected: str) -> bool:
@@ -145,6 +150,7 @@ class FortranScores:
     pass_at_1: float | None  # over tasks with tests; None when no task has tests
     tasks_with_tests: int
     n: int
+    expected_rate: float | None = None  # over tasks that expect routines; None when none does
 
 
 def fortran_scores(examples: list[FortranExample]) -> FortranScores:
@@ -152,10 +158,12 @@ def fortran_scores(examples: list[FortranExample]) -> FortranScores:
         raise ValueError("no examples to score")
     n = len(examples)
     tested = [e for e in examples if e.passed is not None]
+    expecting = [e for e in examples if e.uses_expected is not None]
     return FortranScores(
         syntax_rate=sum(e.syntax_ok for e in examples) / n,
         compile_rate=sum(e.compile_ok for e in examples) / n,
         pass_at_1=sum(bool(e.passed) for e in tested) / len(tested) if tested else None,
         tasks_with_tests=len(tested),
         n=n,
+        expected_rate=sum(bool(e.uses_expected) for e in expecting) / len(expecting) if expecting else None,
     )
