@@ -1,0 +1,585 @@
+"""Whole-program Fortran skeletons for requests a documented routine answers.
+
+A request that a BLAS/LAPACK routine, an array intrinsic, an MPI collective or an OpenMP construct
+answers gets a grammar for the program an HPC user would write around it, so the shape is right by
+construction and the model only fills the values:
+
+- library call: declarations of every argument from the documented signature (type, rank, kind:
+  `double precision`, allocatable arrays, `integer` sizes, `external` for BLAS functions), the sizes
+  read from input (which of them, in which order, the model chooses; the others get a literal), the
+  scalars read or given a literal, arrays allocated from the documented dimensions, read row by row
+  or whole, the call with the documented number of arguments (leading dimensions are `size(a, 1)` of
+  their array, increments 1, character options one of the letters the documentation lists, workspace
+  allocated), and the results printed (the model picks which);
+- MPI: `mpi_init`/`mpi_comm_rank`/`mpi_comm_size`/`mpi_finalize`, input on rank 0 broadcast to all,
+  a strided partial result per rank, combined with the requested collective, printed on rank 0;
+- OpenMP: a `!$omp parallel do` loop with a `reduction` clause (operator chosen by the model) or a
+  plain parallel element-wise loop.
+
+`program_rules` returns None when no retrieved routine has a skeleton; the caller then uses the
+statement-level grammar of codegen.grammar.fortran.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from codegen.docs.record import DocRecord
+from codegen.grammar.fortran import argument_kind
+from codegen.grammar.lark_text import alternatives, literal
+
+MAX_SIZE_ORDERS = 80  # ordered subsets of the size variables offered for the size `read`
+REAL_LITERALS = ("1.0d0", "0.0d0", "-1.0d0", "2.0d0", "0.5d0")
+INT_LITERALS = ("1", "2", "3")
+WORKSPACE = re.compile(r"^[ril]?work$", re.I)
+WORKSPACE_SIZE = re.compile(r"^l[ril]?work$", re.I)
+# intrinsic arguments are documented as `TYPE(kind=KIND)`: generic over kinds; programs here use double
+_GENERIC = re.compile(r"\btype\s*\(", re.I)
+_LETTER = re.compile(r"'([A-Za-z])'")
+
+
+@dataclass(frozen=True, slots=True)
+class Arg:
+    name: str
+    role: str  # size, scalar, char, lead, inc, info, lwork, work, array, iarray, out
+    kind: str = "real"  # integer | real | logical
+    rank: int = 0
+    dims: tuple[str, ...] = ()  # documented dimension expressions
+    intent: str | None = None
+    letters: tuple[str, ...] = ()  # documented values of a character option
+    meanings: tuple[str, ...] = ()  # what the documentation says each letter does
+    description: str = ""
+    required_input: bool = False  # an array the documentation says holds data on entry
+    rows: str = ""  # a leading dimension: the size its documentation bounds it by, `max(1, m)`
+
+
+def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[str]] | None:
+    """(Lark text, summary) of the program skeleton for the routine that answers `task`, or None."""
+    fortran = [r for r in records if r.dsl == "fortran"]
+    text = task.lower()
+    if re.search(r"\bmpi\b", text) and (mpi := _mpi_target(text, fortran)) is not None:
+        return mpi_program(mpi, text)
+    if re.search(r"\b(openmp|omp)\b", text) or any(_named(r, text) for r in fortran if _is_omp(r)):
+        return openmp_program(text)
+    named = [r for r in fortran if _named(r, text)]
+    for record in [*named, *fortran]:
+        rules = library_program(record, task)
+        if rules is not None:
+            return rules
+    return None
+
+
+def _named(record: DocRecord, text: str) -> bool:
+    name = record.name.lower().removeprefix("!$omp ").removesuffix(" clause")
+    return re.search(rf"(?<![\w$]){re.escape(name)}(?!\w)", text) is not None
+
+
+def _is_omp(record: DocRecord) -> bool:
+    return str(record.schema.get("kind", "")).startswith("openmp")
+
+
+# ---------------------------------------------------------------- library calls
+
+
+def arguments(record: DocRecord) -> list[Arg] | None:
+    """The documented arguments by role; None when one cannot be declared here (complex, derived
+    types, untyped choice buffers)."""
+    raw = record.schema.get("arguments")
+    if not isinstance(raw, list):
+        return None
+    names = {str(a.get("name", "")).lower() for a in raw if isinstance(a, dict)}
+    out = []
+    for a in raw:
+        if not isinstance(a, dict):
+            return None
+        name = str(a.get("name", "")).lower()
+        optional = bool(a.get("optional"))
+        type_text = str(a.get("type", ""))
+        if _GENERIC.search(type_text) and not re.search(r"\b(integer|logical|character)\b", type_text, re.I):
+            type_text = _GENERIC.sub("real(", type_text, count=1)
+            # assumed rank `dimension(..)`: a matrix argument (matmul's matrix_a) is rank 2
+            if "(..)" in type_text.replace(" ", ""):
+                type_text = "real, dimension(:,:)" if "matrix" in name else "real, dimension(:)"
+        typed = argument_kind(type_text)
+        if not re.fullmatch(r"[a-z]\w*", name) or typed is None:
+            if optional:
+                continue
+            return None
+        kind, rank = typed
+        intent = a.get("intent")
+        if optional:
+            continue  # optional arguments (`dim`, `mask`, `kind`) are left out
+        out.append(_role(name, kind, rank, _dims(type_text, rank, a), intent, a, names))
+    return out
+
+
+def _role(
+    name: str,
+    kind: str,
+    rank: int,
+    dims: tuple[str, ...],
+    intent: str | None,
+    raw: dict,
+    names: set[str],
+) -> Arg:
+    description = " ".join(str(raw.get("description", "")).split())
+    if kind == "character":
+        choices = [str(c) for c in raw.get("choices") or [] if len(str(c)) == 1]
+        letters = tuple(dict.fromkeys(c.upper() for c in choices + _LETTER.findall(description)))
+        meanings = tuple(_meaning(description, c) for c in letters)
+        return Arg(name, "char", "character", letters=letters or ("N",), meanings=meanings)
+    if rank:
+        if WORKSPACE.match(name):
+            return Arg(name, "work", kind, 1, intent=intent)
+        entry = intent in ("in", None) or (
+            re.match(r"(on|before) entry", description, re.I) is not None
+            and "need not be set" not in description
+        )
+        role = "array" if kind == "real" else "iarray"
+        return Arg(name, role, kind, rank, dims, intent, required_input=entry, description=description)
+    if kind == "integer":
+        if name.startswith("ld") and name[2:] in names:
+            bound = _LEAD_BOUND.search(description)
+            return Arg(name, "lead", rows=bound.group(1).lower() if bound else "")
+        if name.startswith("inc"):
+            return Arg(name, "inc")
+        if name == "info":
+            return Arg(name, "info", "integer", intent="out")
+        if WORKSPACE_SIZE.match(name):
+            return Arg(name, "lwork", "integer")
+        return Arg(name, "size" if intent in ("in", None) else "out", "integer", intent=intent)
+    return Arg(name, "scalar" if intent in ("in", None) else "out", kind, intent=intent)
+
+
+def _meaning(description: str, letter: str) -> str:
+    """The text after the first mention of `'X'` up to the next quoted letter: what option X does."""
+    at = description.upper().find(f"'{letter}'")
+    rest = description[at + 3 :] if at >= 0 else ""
+    stop = _LETTER.search(rest)
+    return rest[: stop.start()] if stop else rest
+
+
+def _stems(text: str) -> set[str]:
+    """Content words cut to 8 letters: `transposed` meets `transpose`, `eigenvalues` stays apart
+    from `eigenvectors`."""
+    return {w[:8] for w in re.findall(r"[a-z]{4,}", text.lower())} - _COMMON
+
+
+_COMMON = {"matrix", "array", "entry", "before", "specifie", "vector", "compute", "returns", "which", "with"}
+
+
+def _request_letters(a: Arg, request: str) -> list[str]:
+    """The documented letters whose meaning the request asks for (`transpose`, `eigenvectors`,
+    `lower`); without any, the first documented letter, which LAPACK lists first as the plain case
+    ('N': no transpose, eigenvalues only; 'U': upper)."""
+    words = _stems(request)
+    asked = [c for c, m in zip(a.letters, a.meanings, strict=True) if _stems(m) & words]
+    return asked or list(a.letters[:1])
+
+
+_RESULT = re.compile(r"\b(solution|eigenvalues|singular values|inverse|result|norm)", re.I)
+
+
+def _chosen_outputs(printable: list[Arg], request: str) -> list[Arg]:
+    """The results a program prints: those whose documented output the request names, else those
+    the documentation calls a solution, eigenvalues, ...; the model chooses among what is left."""
+    words = _stems(request)
+    exits = [
+        (
+            a,
+            a.description[a.description.lower().find("on exit") :]
+            if "on exit" in a.description.lower()
+            else a.description,
+        )
+        for a in printable
+    ]
+    named = [a for a, text in exits if _stems(text) & words]
+    results = [a for a, text in exits if _RESULT.search(text)]
+    return named or results or printable
+
+
+def _request_order(sizes: list[str], request: str) -> list[str] | None:
+    """The sizes in the order the request names them (`read m, k, n`), when it names any."""
+    positions = {}
+    for s in sizes:
+        m = re.search(rf"(?<![\w(])\b{re.escape(s)}\b(?!\s*[(=])", request, re.I)
+        if m:
+            positions[s] = m.start()
+    return sorted(positions, key=positions.__getitem__) or None
+
+
+_LEAD_BOUND = re.compile(r"(?:at least|>=)\s*max\s*\(\s*1\s*,\s*([A-Za-z]\w*)\s*\)", re.I)
+# "dimension ( LDA, ka ), where ka is k when TRANSA = 'N'": the extent for the first option
+_WHERE = re.compile(r"where\s+([a-z]\w*)\s+is\s+([a-z]\w*)\s+when", re.I)
+
+
+def _dims(type_text: str, rank: int, raw: dict) -> tuple[str, ...]:
+    dims = _dim_texts(type_text, rank)
+    where = {m.group(1).lower(): m.group(2).lower() for m in _WHERE.finditer(str(raw.get("description", "")))}
+    return tuple(where.get(d, d) for d in dims)
+
+
+def _dim_texts(type_text: str, rank: int) -> tuple[str, ...]:
+    match = re.search(r"dimension\s*\((.*)\)", type_text, re.I)
+    if not match:
+        return ("*",) * rank
+    inner, depth, parts, cur = match.group(1), 0, [], ""
+    for ch in inner:
+        if ch == "(":
+            depth += 1
+        elif ch == ")":
+            if depth == 0:
+                break
+            depth -= 1
+        if ch == "," and depth == 0:
+            parts.append(cur)
+            cur = ""
+        else:
+            cur += ch
+    parts.append(cur)
+    return tuple(p.strip().lower() for p in parts[:rank]) + ("*",) * max(0, rank - len(parts))
+
+
+class _Program:
+    """Lark rules of one program, written top to bottom."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []  # the items of `start`, in order
+        self.rules: list[str] = []
+        self.count = 0
+
+    def text(self, line: str) -> None:
+        self.parts.append(literal(line))
+
+    def choice(self, options: Sequence[str]) -> None:
+        """One of several literal texts, chosen by the model."""
+        options = list(dict.fromkeys(options))
+        if len(options) == 1:
+            self.text(options[0])
+            return
+        self.count += 1
+        name = f"choice{self.count}"
+        self.rules.append(f"{name}: " + alternatives(literal(o) for o in options))
+        self.parts.append(name)
+
+    def lark(self) -> str:
+        return "start: " + " ".join(self.parts) + "\n" + "\n".join(self.rules) + "\n"
+
+
+def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str]] | None:
+    kind = str(record.schema.get("kind", ""))
+    procedure = record.schema.get("procedure")
+    if kind not in ("blas", "lapack", "intrinsic") or procedure not in ("subroutine", "function"):
+        return None
+    args = arguments(record)
+    if not args or not any(a.role in ("array", "iarray") for a in args):
+        return None  # scalar routines (sqrt, abs) are the statement grammar's job
+    name = record.name.lower()
+    sizes = [a.name for a in args if a.role == "size"]
+    arrays = [a for a in args if a.role in ("array", "iarray")]
+    if not sizes:  # assumed-shape intrinsics: the program chooses its own extents
+        ranks = [a.rank for a in arrays]
+        sizes = ["n"] if max(ranks) == 1 else ["m", "n"] if len(ranks) == 1 else ["m", "k", "n"]
+    if {"i", "j", "r"} & {a.name for a in args}:
+        return None  # the program's own loop indices and result
+    p = _Program()
+    p.text("program main\n  implicit none\n")
+    p.text(_declarations(name, kind, procedure, args, sizes, record.schema.get("returns")))
+    order = _request_order(sizes, request)
+    p.choice(_size_reads(sizes, order))
+    scalars = [a.name for a in args if a.role == "scalar"]
+    if scalars:
+        p.choice(_scalar_reads(scalars, args))
+    chain = len(sizes) == 3 and kind == "intrinsic"
+    for number, a in enumerate(arrays):
+        p.text(f"  allocate({a.name}(")
+        # assumed-shape intrinsics (matmul): consecutive arrays share an extent, (m,k) then (k,n)
+        dims = [[sizes[number + d]] for d in range(a.rank)] if chain and number + a.rank <= 3 else None
+        for d, dim in enumerate(dims or _dim_choices(a, sizes, args)):
+            if d:
+                p.text(", ")
+            p.choice(dim)
+        p.text("))\n")
+    workspace = [a for a in args if a.role == "work"]
+    if workspace:
+        lwork = next((a.name for a in args if a.role == "lwork"), "lwork")
+        # generous for every LAPACK driver at the sizes a program reads (blocked codes want n*nb)
+        p.text(f"  {lwork} = 64 * ({' + '.join(sizes)} + 1)\n")
+        for w in workspace:
+            p.text(f"  allocate({w.name}({lwork}))\n")
+    for a in arrays:
+        if a.role == "array" and a.required_input:
+            p.text(_array_read(a))
+        elif a.role == "array" and a.intent in ("inout", None):
+            p.choice(["", _array_read(a)])
+    p.text(f"  {'call ' if procedure == 'subroutine' else 'r = '}{name}(")
+    first = True
+    for a in args:
+        if not first:
+            p.text(", ")
+        first = False
+        if a.role == "char":
+            p.choice([f"'{c}'" for c in _request_letters(a, request)])
+        else:
+            p.text(_actual(a, args))
+    p.text(")\n")
+    printable = [a for a in arrays if a.intent in ("out", "inout") and a.role == "array"]
+    printable += [a for a in args if a.role == "out"]
+    printable = _chosen_outputs(printable, request)
+    if procedure == "function":
+        printable.append(Arg("r", "out", rank=_result_rank(name, kind, arrays)))
+    prints = [_print(a) for a in printable]
+    if not prints:
+        return None
+    if len(prints) == 1:
+        p.text(prints[0])
+    else:
+        # at least one result, each at most once, in documented order
+        subsets = [c for k in range(1, len(prints) + 1) for c in itertools.combinations(prints, k)]
+        p.choice(["".join(s) for s in subsets])
+    p.text("end program main")
+    summary = [
+        f"program skeleton: {name} ({kind} {procedure}), {len(args)} arguments",
+        f"sizes read or set: {', '.join(sizes)}",
+    ]
+    return p.lark(), summary
+
+
+def _declarations(
+    name: str, kind: str, procedure: str, args: list[Arg], sizes: list[str], returns: object
+) -> str:
+    integers = list(
+        dict.fromkeys(
+            [
+                *sizes,
+                "i",
+                "j",
+                *(a.name for a in args if a.role in ("info", "lwork", "out") and a.kind == "integer"),
+            ]
+        )
+    )
+    lines = [f"  integer :: {', '.join(integers)}\n"]
+    reals = [a.name for a in args if a.role in ("scalar", "out") and a.kind == "real"]
+    if reals:
+        lines.append(f"  double precision :: {', '.join(reals)}\n")
+    for a in args:
+        if a.role in ("array", "iarray", "work"):
+            spec = "double precision" if a.kind == "real" else a.kind
+            shape = ",".join([":"] * a.rank)
+            lines.append(f"  {spec}, allocatable :: {a.name}({shape})\n")
+    if procedure == "function":
+        result = _result_type(name, kind, returns, args)
+        lines.append(f"  {result} :: r\n")
+        if kind != "intrinsic":
+            lines.append(f"  {result}, external :: {name}\n")
+    return "".join(lines)
+
+
+def _result_type(name: str, kind: str, returns: object, args: list[Arg]) -> str:
+    text = str(returns or "")
+    if re.search(r"\binteger\b", text, re.I) or (kind != "intrinsic" and name.startswith("i")):
+        return "integer"
+    if re.search(r"\blogical\b", text, re.I):
+        return "logical"
+    rank = _result_rank(name, kind, [a for a in args if a.role == "array"])
+    if rank:  # assigned whole, so allocated by the assignment
+        return f"double precision, allocatable, dimension({','.join([':'] * rank)})"
+    return "double precision"
+
+
+# intrinsics whose result is an array (the documentation types results as TYPE(kind=KIND) only)
+_ARRAY_RESULTS = {"matmul": 2, "transpose": 2, "cshift": 1, "eoshift": 1, "pack": 1, "spread": 2}
+
+
+def _result_rank(name: str, kind: str, arrays: list[Arg]) -> int:
+    if kind != "intrinsic" or name not in _ARRAY_RESULTS:
+        return 0
+    if name in ("matmul", "cshift", "eoshift") and arrays and min(a.rank for a in arrays) == 1:
+        return 1
+    return _ARRAY_RESULTS[name]
+
+
+def _size_reads(sizes: list[str], order: list[str] | None = None) -> list[str]:
+    """`read *, <some sizes in some order>` then a literal for each size not read; only `order`
+    when the request gave one."""
+    orders = (
+        [order]
+        if order
+        else [list(c) for k in range(len(sizes), 0, -1) for c in itertools.permutations(sizes, k)]
+    )
+    if len(orders) > MAX_SIZE_ORDERS:
+        orders = [
+            [s for s, keep in zip(sizes, mask, strict=True) if keep]
+            for mask in itertools.product((1, 0), repeat=len(sizes))
+        ]
+        orders = [o for o in orders if o]
+    out = []
+    for order in orders:
+        text = f"  read *, {', '.join(order)}\n"
+        rest = [s for s in sizes if s not in order]
+        out += [
+            text + "".join(f"  {s} = {v}\n" for s, v in zip(rest, values, strict=True))
+            for values in itertools.product(INT_LITERALS[:1], repeat=len(rest))
+        ]
+    return out
+
+
+def _scalar_reads(scalars: list[str], args: list[Arg]) -> list[str]:
+    """Read all, or some in documented order with literals for the rest, or none."""
+    out = []
+    for mask in itertools.product((1, 0), repeat=len(scalars)):
+        read = [s for s, keep in zip(scalars, mask, strict=True) if keep]
+        rest = [s for s in scalars if s not in read]
+        head = f"  read *, {', '.join(read)}\n" if read else ""
+        for values in itertools.product(REAL_LITERALS[:2], repeat=len(rest)):
+            out.append(head + "".join(f"  {s} = {v}\n" for s, v in zip(rest, values, strict=True)))
+    return out
+
+
+def _dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
+    """For each dimension of array `a`: the size the documentation names (for a leading dimension,
+    the size its own documentation bounds it by), else any size."""
+    leads = {x.name: x.rows for x in args if x.role == "lead"}
+    out = []
+    for dim in a.dims:
+        dim = leads.get(dim) or dim
+        named = [s for s in sizes if re.search(rf"\b{re.escape(s)}\b", dim)]
+        out.append(named if len(named) == 1 else list(sizes))
+    return out
+
+
+def _array_read(a: Arg) -> str:
+    """Rank 1: the values in order. Rank 2: row by row, as matrices are written; the implied do
+    reads across line ends, so a column (n x 1) may be given on one line too."""
+    if a.rank == 1:
+        return f"  read *, {a.name}\n"
+    return f"  read *, (({a.name}(i,j), j = 1, size({a.name}, 2)), i = 1, size({a.name}, 1))\n"
+
+
+def _actual(a: Arg, args: list[Arg]) -> str:
+    if a.role == "lead":
+        return f"size({a.name[2:]}, 1)"
+    if a.role == "inc":
+        return "1"
+    return a.name
+
+
+def _print(a: Arg) -> str:
+    if a.rank == 2:
+        return f"  do i = 1, size({a.name}, 1)\n    print *, {a.name}(i,:)\n  end do\n"
+    return f"  print *, {a.name}\n"
+
+
+# ---------------------------------------------------------------- OpenMP and MPI
+
+_UPDATES = {
+    "+": ["s + x(i)", "s + x(i) * x(i)", "s + abs(x(i))"],
+    "*": ["s * x(i)"],
+    "max": ["max(s, x(i))", "max(s, abs(x(i)))"],
+    "min": ["min(s, x(i))"],
+}
+_START = {"+": "0.0d0", "*": "1.0d0", "max": "-huge(s)", "min": "huge(s)"}
+
+
+def openmp_program(task: str) -> tuple[str, list[str]]:
+    """Read n values, then a `!$omp parallel do` loop: a reduction, or an element-wise update."""
+    p = _Program()
+    p.text(
+        "program main\n  implicit none\n  integer :: n, i\n  double precision :: s\n"
+        "  double precision, allocatable :: x(:), y(:)\n  read *, n\n  allocate(x(n), y(n))\n  read *, x\n"
+    )
+    reductions = [
+        f"  s = {_START[op]}\n  !$omp parallel do reduction({op}:s)\n  do i = 1, n\n    s = {u}\n"
+        "  end do\n  !$omp end parallel do\n  print *, s\n"
+        for op, updates in _UPDATES.items()
+        for u in updates
+    ]
+    elementwise = [
+        f"  !$omp parallel do\n  do i = 1, n\n    y(i) = {e}\n  end do\n  !$omp end parallel do\n  print *, y\n"
+        for e in ("2.0d0 * x(i) + 1.0d0", "x(i) * x(i)", "abs(x(i))", "sqrt(abs(x(i)))")
+    ]
+    p.choice(_by_request(task, reductions, elementwise))
+    p.text("end program main")
+    return p.lark(), ["program skeleton: OpenMP parallel do over n values read (reduction or element-wise)"]
+
+
+# operation words of a request -> the reduction operator they ask for
+_OP_WORDS = {
+    "+": r"\b(sum|total|add|norm|dot|mean|integra)",
+    "*": r"\b(product|multipl)",
+    "max": r"\b(max|largest|greatest)",
+    "min": r"\b(min|smallest|least)",
+}
+
+
+def _by_request(task: str, reductions: list[str], others: Sequence[str] = ()) -> list[str]:
+    """The loop bodies whose reduction operator the request names (all of them when it names none),
+    and of those, the ones whose terms it names: squares (`x(i) * x(i)`), absolute values."""
+    ops = [op for op, words in _OP_WORDS.items() if re.search(words, task, re.I)]
+    picked = [
+        b for b in reductions if any(f"reduction({op}:" in b or f"mpi_{_MPI_OPS[op]}" in b for op in ops)
+    ]
+    terms = {"x(i) * x(i)": r"\b(squares?|norm|length|euclid)", "abs(": r"\babs"}
+    plain = [b for b in picked if not any(t in b and not re.search(w, task, re.I) for t, w in terms.items())]
+    return plain or picked or [*reductions, *others]
+
+
+_MPI_OPS = {"+": "sum", "*": "prod", "max": "max", "min": "min"}
+_MPI_COLLECTIVES = ("mpi_allreduce", "mpi_reduce")
+
+
+def _mpi_target(text: str, records: list[DocRecord]) -> DocRecord | None:
+    collectives = [r for r in records if r.name.lower() in _MPI_COLLECTIVES]
+    named = [r for r in collectives if _named(r, text)]
+    return (named or collectives or [None])[0]
+
+
+# MPI arguments by their documented names: what the reduction program passes
+_MPI_ACTUALS = {
+    "sendbuf": "s",
+    "recvbuf": "total",
+    "count": "1",
+    "datatype": "mpi_double_precision",
+    "root": "0",
+    "comm": "mpi_comm_world",
+    "ierror": "ierr",
+}
+
+
+def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | None:
+    """Rank 0 reads n values and broadcasts them; each rank reduces a strided share; the documented
+    collective combines the parts; rank 0 prints."""
+    raw = record.schema.get("arguments")
+    names = (
+        [str(a.get("name", "")).lower() for a in raw if isinstance(a, dict)] if isinstance(raw, list) else []
+    )
+    if not names or any(n not in _MPI_ACTUALS and n != "op" for n in names):
+        return None
+    name = record.name.lower()
+    p = _Program()
+    p.text(
+        "program main\n  use mpi\n  implicit none\n  integer :: ierr, rank, nproc, n, i\n"
+        "  double precision :: s, total\n  double precision, allocatable :: x(:)\n"
+        "  call mpi_init(ierr)\n  call mpi_comm_rank(mpi_comm_world, rank, ierr)\n"
+        "  call mpi_comm_size(mpi_comm_world, nproc, ierr)\n"
+        "  if (rank == 0) read *, n\n  call mpi_bcast(n, 1, mpi_integer, 0, mpi_comm_world, ierr)\n"
+        "  allocate(x(n))\n  if (rank == 0) read *, x\n"
+        "  call mpi_bcast(x, n, mpi_double_precision, 0, mpi_comm_world, ierr)\n"
+    )
+    ops = {"+": "mpi_sum", "*": "mpi_prod", "max": "mpi_max", "min": "mpi_min"}
+    norm = re.search(r"\b(norm|length|euclid)", task, re.I) is not None
+    bodies = []
+    for op, updates in _UPDATES.items():
+        for u in updates:
+            actuals = ", ".join(ops[op] if n == "op" else _MPI_ACTUALS[n] for n in names)
+            for result in ("total", "sqrt(total)") if op == "+" and norm else ("total",):
+                bodies.append(
+                    f"  s = {_START[op]}\n  do i = rank + 1, n, nproc\n    s = {u}\n  end do\n"
+                    f"  call {name}({actuals})\n  if (rank == 0) print *, {result}\n"
+                )
+    p.choice(_by_request(task, bodies))
+    p.text("  call mpi_finalize(ierr)\nend program main")
+    return p.lark(), [f"program skeleton: MPI reduction of n values read on rank 0 with {name}"]
