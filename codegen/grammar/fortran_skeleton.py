@@ -33,7 +33,6 @@ from codegen.grammar.lark_text import alternatives, literal
 
 MAX_SIZE_ORDERS = 80  # ordered subsets of the size variables offered for the size `read`
 REAL_LITERALS = ("1.0d0", "0.0d0", "-1.0d0", "2.0d0", "0.5d0")
-INT_LITERALS = ("1", "2", "3")
 WORKSPACE = re.compile(r"^[ril]?work$", re.I)
 WORKSPACE_SIZE = re.compile(r"^l[ril]?work$", re.I)
 # intrinsic arguments are documented as `TYPE(kind=KIND)`: generic over kinds; programs here use double
@@ -134,10 +133,8 @@ def _role(
     if rank:
         if WORKSPACE.match(name):
             return Arg(name, "work", kind, 1, intent=intent)
-        entry = intent in ("in", None) or (
-            re.match(r"(on|before) entry", description, re.I) is not None
-            and "need not be set" not in description
-        )
+        # an array updated in place holds input unless its documentation says it need not be set
+        entry = intent in ("in", None) or (intent == "inout" and "need not be set" not in description)
         role = "array" if kind == "real" else "iarray"
         return Arg(name, role, kind, rank, dims, intent, required_input=entry, description=description)
     if kind == "integer":
@@ -150,25 +147,31 @@ def _role(
             return Arg(name, "info", "integer", intent="out")
         if WORKSPACE_SIZE.match(name):
             return Arg(name, "lwork", "integer")
-        return Arg(name, "size" if intent in ("in", None) else "out", "integer", intent=intent)
-    return Arg(name, "scalar" if intent in ("in", None) else "out", kind, intent=intent)
+        role = "size" if intent in ("in", None) else "out"
+        return Arg(name, role, "integer", intent=intent, description=description)
+    role = "scalar" if intent in ("in", None) else "out"
+    return Arg(name, role, kind, intent=intent, description=description)
 
 
 def _meaning(description: str, letter: str) -> str:
     """The text after the first mention of `'X'` up to the next quoted letter: what option X does."""
     at = description.upper().find(f"'{letter}'")
     rest = description[at + 3 :] if at >= 0 else ""
-    stop = _LETTER.search(rest)
+    stop = next((m for m in _LETTER.finditer(rest) if m.group(1).upper() != letter), None)
     return rest[: stop.start()] if stop else rest
 
 
 def _stems(text: str) -> set[str]:
     """Content words cut to 8 letters: `transposed` meets `transpose`, `eigenvalues` stays apart
     from `eigenvectors`."""
-    return {w[:8] for w in re.findall(r"[a-z]{4,}", text.lower())} - _COMMON
+    return {w[:8] for w in re.findall(r"[a-z]{5,}", text.lower())} - _COMMON
 
 
-_COMMON = {"matrix", "array", "entry", "before", "specifie", "vector", "compute", "returns", "which", "with"}
+_COMMON = {
+    *("matrix", "array", "entry", "before", "specifie", "vector", "compute", "returns", "which"),
+    *("print", "order", "first", "their", "there", "value", "values", "numbers", "number", "double"),
+    *("precisio", "elements", "element", "input", "output", "standard", "leading", "dimensio"),
+}
 
 
 def _request_letters(a: Arg, request: str) -> list[str]:
@@ -177,7 +180,9 @@ def _request_letters(a: Arg, request: str) -> list[str]:
     ('N': no transpose, eigenvalues only; 'U': upper)."""
     words = _stems(request)
     asked = [c for c, m in zip(a.letters, a.meanings, strict=True) if _stems(m) & words]
-    return asked or list(a.letters[:1])
+    # unasked, 'N' is the plain case wherever LAPACK documents it (no transpose, non-unit diagonal,
+    # no eigenvectors); otherwise the first letter listed ('U' upper, 'L' left side)
+    return asked or (["N"] if "N" in a.letters else list(a.letters[:1]))
 
 
 _RESULT = re.compile(r"\b(solution|eigenvalues|singular values|inverse|result|norm)", re.I)
@@ -187,7 +192,7 @@ def _chosen_outputs(printable: list[Arg], request: str) -> list[Arg]:
     """The results a program prints: those whose documented output the request names, else those
     the documentation calls a solution, eigenvalues, ...; the model chooses among what is left."""
     words = _stems(request)
-    exits = [
+    exits: list[tuple[Arg, str]] = [
         (
             a,
             a.description[a.description.lower().find("on exit") :]
@@ -198,7 +203,9 @@ def _chosen_outputs(printable: list[Arg], request: str) -> list[Arg]:
     ]
     named = [a for a, text in exits if _stems(text) & words]
     results = [a for a, text in exits if _RESULT.search(text)]
-    return named or results or printable
+    if results:
+        return [a for a in results if a in named] or results
+    return named or printable
 
 
 def _request_order(sizes: list[str], request: str) -> list[str] | None:
@@ -289,10 +296,10 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     p.text("program main\n  implicit none\n")
     p.text(_declarations(name, kind, procedure, args, sizes, record.schema.get("returns")))
     order = _request_order(sizes, request)
-    p.choice(_size_reads(sizes, order))
-    scalars = [a.name for a in args if a.role == "scalar"]
+    p.choice(_size_reads(sizes, order, _unread_values(args, sizes)))
+    scalars = [a for a in args if a.role == "scalar"]
     if scalars:
-        p.choice(_scalar_reads(scalars, args))
+        p.choice(_scalar_reads(scalars, request))
     chain = len(sizes) == 3 and kind == "intrinsic"
     for number, a in enumerate(arrays):
         p.text(f"  allocate({a.name}(")
@@ -314,7 +321,11 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
         if a.role == "array" and a.required_input:
             p.text(_array_read(a))
         elif a.role == "array" and a.intent in ("inout", None):
-            p.choice(["", _array_read(a)])
+            # C of dgemm "need not be set" when beta is zero: read it when the request gives beta
+            named = {
+                x.name for x in scalars if "need not be set" in x.description and x.name in request.lower()
+            }
+            p.choice([_array_read(a)] if named else [""] if request else ["", _array_read(a)])
     p.text(f"  {'call ' if procedure == 'subroutine' else 'r = '}{name}(")
     first = True
     for a in args:
@@ -402,9 +413,24 @@ def _result_rank(name: str, kind: str, arrays: list[Arg]) -> int:
     return _ARRAY_RESULTS[name]
 
 
-def _size_reads(sizes: list[str], order: list[str] | None = None) -> list[str]:
-    """`read *, <some sizes in some order>` then a literal for each size not read; only `order`
-    when the request gave one."""
+def _unread_values(args: list[Arg], sizes: list[str]) -> dict[str, str]:
+    """What a size the input does not give is set to: 1 for a count of right-hand sides or vectors
+    (`nrhs`), else the first size read (a square matrix: `m = n`)."""
+    descriptions = {a.name: a.description.lower() for a in args}
+    return {
+        s: "1"
+        if re.search(r"right hand sides|number of columns of the matri(x|ces) b", descriptions.get(s, ""))
+        else ""
+        for s in sizes
+    }
+
+
+def _size_reads(
+    sizes: list[str], order: list[str] | None = None, unread: dict[str, str] | None = None
+) -> list[str]:
+    """`read *, <some sizes in some order>` then a value for each size not read (`unread`: see
+    `_unread_values`; "" is the first size read); only `order` when the request gave one."""
+    unread = unread or {}
     orders = (
         [order]
         if order
@@ -420,23 +446,37 @@ def _size_reads(sizes: list[str], order: list[str] | None = None) -> list[str]:
     for order in orders:
         text = f"  read *, {', '.join(order)}\n"
         rest = [s for s in sizes if s not in order]
-        out += [
-            text + "".join(f"  {s} = {v}\n" for s, v in zip(rest, values, strict=True))
-            for values in itertools.product(INT_LITERALS[:1], repeat=len(rest))
+        out.append(text + "".join(f"  {s} = {unread.get(s) or order[0]}\n" for s in rest))
+    return out
+
+
+def _scalar_reads(scalars: list[Arg], request: str) -> list[str]:
+    """The scalars the request names (`alpha`, `c and s`, or its one `scalar`) are read, in
+    documented order; the others get a literal: 0 for one whose documentation says that at zero an
+    array "need not be set" and that BLAS calls beta (the weight of the output's old value), else 1
+    (alpha, the weight of the product; dtrsm's alpha also lets B "need not be set" at zero)."""
+    if not request:
+        return [
+            "".join(f"  {a.name} = {v}\n" for a, v in zip(scalars, values, strict=True))
+            for values in itertools.product(REAL_LITERALS[:2], repeat=len(scalars))
         ]
-    return out
+    words = set(re.findall(r"[a-z]\w*", request.lower()))
+    read = [a for a in scalars if a.name in words or _alias(a) in words]
+    if not read and len(scalars) == 1 and "scalar" in words:
+        read = scalars
+    head = f"  read *, {', '.join(a.name for a in read)}\n" if read else ""
+    rest = "".join(
+        f"  {a.name} = {'0.0d0' if _alias(a) == 'beta' and 'need not be set' in a.description else '1.0d0'}\n"
+        for a in scalars
+        if a not in read
+    )
+    return [head + rest]
 
 
-def _scalar_reads(scalars: list[str], args: list[Arg]) -> list[str]:
-    """Read all, or some in documented order with literals for the rest, or none."""
-    out = []
-    for mask in itertools.product((1, 0), repeat=len(scalars)):
-        read = [s for s, keep in zip(scalars, mask, strict=True) if keep]
-        rest = [s for s in scalars if s not in read]
-        head = f"  read *, {', '.join(read)}\n" if read else ""
-        for values in itertools.product(REAL_LITERALS[:2], repeat=len(rest)):
-            out.append(head + "".join(f"  {s} = {v}\n" for s, v in zip(rest, values, strict=True)))
-    return out
+def _alias(a: Arg) -> str:
+    """`DA specifies the scalar alpha` -> alpha: what requests call the scalar."""
+    m = re.search(r"the scalar (\w+)", a.description, re.I)
+    return m.group(1).lower() if m else a.name
 
 
 def _dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
@@ -446,8 +486,15 @@ def _dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
     out = []
     for dim in a.dims:
         dim = leads.get(dim) or dim
-        named = [s for s in sizes if re.search(rf"\b{re.escape(s)}\b", dim)]
-        out.append(named if len(named) == 1 else list(sizes))
+        found = [(m.start(), s) for s in sizes if (m := re.search(rf"\b{re.escape(s)}\b", dim))]
+        if len(found) == 1 and re.fullmatch(r"[\w\s]+[-+]\s*\d+|\d+\s*\*\s*\w+", dim):
+            out.append([dim.replace(" ", "")])  # `N-1` (dgtsv's off-diagonals) as documented
+        elif found:
+            # `( 1 + ( m - 1 )*abs( INCY ) ) when TRANS = 'N' ... ( 1 + ( n - 1 )...) otherwise`:
+            # the first case documented is the plain one, as with `where ka is k when`
+            out.append([min(found)[1]])
+        else:
+            out.append(list(sizes))
     return out
 
 
@@ -487,14 +534,16 @@ _START = {"+": "0.0d0", "*": "1.0d0", "max": "-huge(s)", "min": "huge(s)"}
 def openmp_program(task: str) -> tuple[str, list[str]]:
     """Read n values, then a `!$omp parallel do` loop: a reduction, or an element-wise update."""
     p = _Program()
+    pair = _PAIR.search(task) is not None
     p.text(
         "program main\n  implicit none\n  integer :: n, i\n  double precision :: s\n"
         "  double precision, allocatable :: x(:), y(:)\n  read *, n\n  allocate(x(n), y(n))\n  read *, x\n"
+        + ("  read *, y\n" if pair else "")
     )
     reductions = [
         f"  s = {_START[op]}\n  !$omp parallel do reduction({op}:s)\n  do i = 1, n\n    s = {u}\n"
         "  end do\n  !$omp end parallel do\n  print *, s\n"
-        for op, updates in _UPDATES.items()
+        for op, updates in _updates(pair).items()
         for u in updates
     ]
     elementwise = [
@@ -504,6 +553,14 @@ def openmp_program(task: str) -> tuple[str, list[str]]:
     p.choice(_by_request(task, reductions, elementwise))
     p.text("end program main")
     return p.lark(), ["program skeleton: OpenMP parallel do over n values read (reduction or element-wise)"]
+
+
+# a request about two vectors (a dot product) reads y after x and reduces x(i) * y(i)
+_PAIR = re.compile(r"\bdot\b|two vectors|\bx and y\b", re.I)
+
+
+def _updates(pair: bool) -> dict[str, list[str]]:
+    return {"+": ["s + x(i) * y(i)"]} if pair else _UPDATES
 
 
 # operation words of a request -> the reduction operator they ask for
@@ -559,20 +616,25 @@ def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | No
     if not names or any(n not in _MPI_ACTUALS and n != "op" for n in names):
         return None
     name = record.name.lower()
+    pair = _PAIR.search(task) is not None
+    vectors = ["x", "y"] if pair else ["x"]
     p = _Program()
     p.text(
         "program main\n  use mpi\n  implicit none\n  integer :: ierr, rank, nproc, n, i\n"
-        "  double precision :: s, total\n  double precision, allocatable :: x(:)\n"
+        f"  double precision :: s, total\n  double precision, allocatable :: {', '.join(v + '(:)' for v in vectors)}\n"
         "  call mpi_init(ierr)\n  call mpi_comm_rank(mpi_comm_world, rank, ierr)\n"
         "  call mpi_comm_size(mpi_comm_world, nproc, ierr)\n"
         "  if (rank == 0) read *, n\n  call mpi_bcast(n, 1, mpi_integer, 0, mpi_comm_world, ierr)\n"
-        "  allocate(x(n))\n  if (rank == 0) read *, x\n"
-        "  call mpi_bcast(x, n, mpi_double_precision, 0, mpi_comm_world, ierr)\n"
+        f"  allocate({', '.join(v + '(n)' for v in vectors)})\n"
+        + "".join(f"  if (rank == 0) read *, {v}\n" for v in vectors)
+        + "".join(
+            f"  call mpi_bcast({v}, n, mpi_double_precision, 0, mpi_comm_world, ierr)\n" for v in vectors
+        )
     )
     ops = {"+": "mpi_sum", "*": "mpi_prod", "max": "mpi_max", "min": "mpi_min"}
     norm = re.search(r"\b(norm|length|euclid)", task, re.I) is not None
     bodies = []
-    for op, updates in _UPDATES.items():
+    for op, updates in _updates(pair).items():
         for u in updates:
             actuals = ", ".join(ops[op] if n == "op" else _MPI_ACTUALS[n] for n in names)
             for result in ("total", "sqrt(total)") if op == "+" and norm else ("total",):
