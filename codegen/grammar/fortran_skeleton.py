@@ -36,7 +36,7 @@ REAL_LITERALS = ("1.0d0", "0.0d0", "-1.0d0", "2.0d0", "0.5d0")
 WORKSPACE = re.compile(r"^[ril]?work$", re.I)
 WORKSPACE_SIZE = re.compile(r"^l[ril]?work$", re.I)
 # intrinsic arguments are documented as `TYPE(kind=KIND)`: generic over kinds; programs here use double
-_GENERIC = re.compile(r"\btype\s*\(", re.I)
+_GENERIC = re.compile(r"\btype\s*\(|\bnumeric\b", re.I)
 _LETTER = re.compile(r"'([A-Za-z])'")
 
 
@@ -98,7 +98,8 @@ def arguments(record: DocRecord) -> list[Arg] | None:
         optional = bool(a.get("optional"))
         type_text = str(a.get("type", ""))
         if _GENERIC.search(type_text) and not re.search(r"\b(integer|logical|character)\b", type_text, re.I):
-            type_text = _GENERIC.sub("real(", type_text, count=1)
+            shape = re.search(r"dimension\s*\(.*\)", type_text, re.I)
+            type_text = "real" + (f", {shape.group(0)}" if shape else "")
             # assumed rank `dimension(..)`: a matrix argument (matmul's matrix_a) is rank 2
             if "(..)" in type_text.replace(" ", ""):
                 type_text = "real, dimension(:,:)" if "matrix" in name else "real, dimension(:)"
@@ -134,7 +135,7 @@ def _role(
         if WORKSPACE.match(name):
             return Arg(name, "work", kind, 1, intent=intent)
         # an array updated in place holds input unless its documentation says it need not be set
-        entry = intent in ("in", None) or (intent == "inout" and "need not be set" not in description)
+        entry = intent in ("in", None) or (intent == "inout" and not _OPTIONAL_INPUT.search(description))
         role = "array" if kind == "real" else "iarray"
         return Arg(name, role, kind, rank, dims, intent, required_input=entry, description=description)
     if kind == "integer":
@@ -151,6 +152,10 @@ def _role(
         return Arg(name, role, "integer", intent=intent, description=description)
     role = "scalar" if intent in ("in", None) else "out"
     return Arg(name, role, kind, intent=intent, description=description)
+
+
+# dgemm's C "need not be set" when beta is zero; dgemv's y is input only "with BETA non-zero"
+_OPTIONAL_INPUT = re.compile(r"need not be set|with (alpha|beta) non-?zero", re.I)
 
 
 def _meaning(description: str, letter: str) -> str:
@@ -179,7 +184,12 @@ def _request_letters(a: Arg, request: str) -> list[str]:
     `lower`); without any, the first documented letter, which LAPACK lists first as the plain case
     ('N': no transpose, eigenvalues only; 'U': upper)."""
     words = _stems(request)
-    asked = [c for c, m in zip(a.letters, a.meanings, strict=True) if _stems(m) & words]
+    score = {c: len(_stems(m) & words) for c, m in zip(a.letters, a.meanings, strict=True)}
+    best = max(score.values(), default=0)
+    # `lower triangular` picks 'L' over 'U' (both say "triangular"); a tie is no choice
+    asked = [c for c in a.letters if best and score[c] == best]
+    if len(asked) > 1:
+        asked = ["N"] if "N" in asked else asked
     # unasked, 'N' is the plain case wherever LAPACK documents it (no transpose, non-unit diagonal,
     # no eigenvectors); otherwise the first letter listed ('U' upper, 'L' left side)
     return asked or (["N"] if "N" in a.letters else list(a.letters[:1]))
@@ -205,7 +215,7 @@ def _chosen_outputs(printable: list[Arg], request: str) -> list[Arg]:
     results = [a for a, text in exits if _RESULT.search(text)]
     if results:
         return [a for a in results if a in named] or results
-    return named or printable
+    return named or printable  # no evidence: every result (drot's x and y)
 
 
 def _request_order(sizes: list[str], request: str) -> list[str] | None:
@@ -225,12 +235,18 @@ _WHERE = re.compile(r"where\s+([a-z]\w*)\s+is\s+([a-z]\w*)\s+when", re.I)
 
 def _dims(type_text: str, rank: int, raw: dict) -> tuple[str, ...]:
     dims = _dim_texts(type_text, rank)
+    description = " ".join(str(raw.get("description", "")).split())
+    if rank == 1 and dims == ("*",) and re.search(r"dimension\s+at least\s*$", type_text, re.I):
+        # the man page wraps `dimension at least ( 1 + ( n - 1 )*abs( INCX ) ) when ...` into the
+        # description: its first case is the extent
+        m = re.match(r"\s*(\(.*?\))\s*when\b", description)
+        dims = (m.group(1).lower(),) if m else dims
     where = {m.group(1).lower(): m.group(2).lower() for m in _WHERE.finditer(str(raw.get("description", "")))}
     return tuple(where.get(d, d) for d in dims)
 
 
 def _dim_texts(type_text: str, rank: int) -> tuple[str, ...]:
-    match = re.search(r"dimension\s*\((.*)\)", type_text, re.I)
+    match = re.search(r"dimension\s*(?:at least\s*)?\((.*)\)", type_text, re.I)
     if not match:
         return ("*",) * rank
     inner, depth, parts, cur = match.group(1), 0, [], ""
@@ -284,6 +300,8 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     args = arguments(record)
     if not args or not any(a.role in ("array", "iarray") for a in args):
         return None  # scalar routines (sqrt, abs) are the statement grammar's job
+    if kind == "intrinsic" and any(a.role != "array" for a in args):
+        return None  # logical masks, integer shapes: no input format to read them from
     name = record.name.lower()
     sizes = [a.name for a in args if a.role == "size"]
     arrays = [a for a in args if a.role in ("array", "iarray")]
@@ -322,9 +340,7 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
             p.text(_array_read(a))
         elif a.role == "array" and a.intent in ("inout", None):
             # C of dgemm "need not be set" when beta is zero: read it when the request gives beta
-            named = {
-                x.name for x in scalars if "need not be set" in x.description and x.name in request.lower()
-            }
+            named = {x.name for x in scalars if _alias(x) == "beta" and x.name in request.lower()}
             p.choice([_array_read(a)] if named else [""] if request else ["", _array_read(a)])
     p.text(f"  {'call ' if procedure == 'subroutine' else 'r = '}{name}(")
     first = True
@@ -345,8 +361,8 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     prints = [_print(a) for a in printable]
     if not prints:
         return None
-    if len(prints) == 1:
-        p.text(prints[0])
+    if len(prints) == 1 or request:
+        p.text("".join(prints))
     else:
         # at least one result, each at most once, in documented order
         subsets = [c for k in range(1, len(prints) + 1) for c in itertools.combinations(prints, k)]
@@ -397,12 +413,15 @@ def _result_type(name: str, kind: str, returns: object, args: list[Arg]) -> str:
         return "logical"
     rank = _result_rank(name, kind, [a for a in args if a.role == "array"])
     if rank:  # assigned whole, so allocated by the assignment
-        return f"double precision, allocatable, dimension({','.join([':'] * rank)})"
+        spec = "integer" if name in _INDEX_RESULTS else "double precision"
+        return f"{spec}, allocatable, dimension({','.join([':'] * rank)})"
     return "double precision"
 
 
 # intrinsics whose result is an array (the documentation types results as TYPE(kind=KIND) only)
 _ARRAY_RESULTS = {"matmul": 2, "transpose": 2, "cshift": 1, "eoshift": 1, "pack": 1, "spread": 2}
+_INDEX_RESULTS = {"maxloc": 1, "minloc": 1, "findloc": 1}  # integer positions, one per dimension
+_ARRAY_RESULTS |= _INDEX_RESULTS
 
 
 def _result_rank(name: str, kind: str, arrays: list[Arg]) -> int:
