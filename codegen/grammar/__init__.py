@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from codegen.docs.record import DocRecord
 from codegen.grammar.ansible import ansible_rules
 from codegen.grammar.base import base_grammar
@@ -54,6 +56,12 @@ def build_grammar(
             text, summary = skeleton
             used = [s.name for s in schemas if s.name.lower() in text.lower()]
             return GrammarSpec(lang, "// per request: a program skeleton\n" + text, summary, used, True)
+        if not re.search(r"\bmpi\b", request, re.I):
+            # an MPI routine retrieved for a request that does not ask for MPI is noise (`any`
+            # retrieved MPI_Dist_graph_neighbors_count): the statement grammar would call it
+            schemas = [
+                s for s in schemas if not (isinstance(s, FortranRoutine) and s.kind == "mpi")
+            ] or schemas
     base = base_grammar(lang)
     if lang == "ansible":
         rules, summary = ansible_rules(schemas, base, task_name=task_name)

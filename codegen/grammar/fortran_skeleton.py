@@ -64,11 +64,17 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
     if re.search(r"\b(openmp|omp)\b", text) or any(_named(r, text) for r in fortran if _is_omp(r)):
         return openmp_program(text)
     named = [r for r in fortran if _named(r, text)]
-    for record in [*named, *fortran]:
+    # LAPACK's auxiliary routines (xLAyyy: dlaqtr, dlaed6) are its own building blocks, not what a
+    # program calls; a skeleton of one answers nothing unless the request names it
+    drivers = [r for r in fortran if not _AUXILIARY.match(r.name)]
+    for record in [*named, *drivers]:
         rules = library_program(record, task)
         if rules is not None:
             return rules
     return None
+
+
+_AUXILIARY = re.compile(r"^([sdcz]la|ila|[sdcz]?lamch)", re.I)
 
 
 def _named(record: DocRecord, text: str) -> bool:
@@ -151,6 +157,8 @@ def _role(
         role = "size" if intent in ("in", None) else "out"
         return Arg(name, role, "integer", intent=intent, description=description)
     role = "scalar" if intent in ("in", None) else "out"
+    if kind == "logical":
+        return Arg(name, "flag" if intent in ("in", None) else "out", "logical", intent=intent)
     return Arg(name, role, kind, intent=intent, description=description)
 
 
@@ -300,11 +308,15 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     args = arguments(record)
     if not args or not any(a.role in ("array", "iarray") for a in args):
         return None  # scalar routines (sqrt, abs) are the statement grammar's job
-    if kind == "intrinsic" and any(a.role != "array" for a in args):
-        return None  # logical masks, integer shapes: no input format to read them from
+    call_args = args
+    if kind == "intrinsic":
+        args = _with_mask_data(args)
+        call_args = [a for a in args if a.role != "data"]
+        if any(a.role not in ("array", "mask", "data") for a in args):
+            return None  # integer shapes and shifts: no input format to read them from
     name = record.name.lower()
     sizes = [a.name for a in args if a.role == "size"]
-    arrays = [a for a in args if a.role in ("array", "iarray")]
+    arrays = [a for a in args if a.role in ("array", "iarray", "data")]
     if not sizes:  # assumed-shape intrinsics: the program chooses its own extents
         ranks = [a.rank for a in arrays]
         sizes = ["n"] if max(ranks) == 1 else ["m", "n"] if len(ranks) == 1 else ["m", "k", "n"]
@@ -318,6 +330,8 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     scalars = [a for a in args if a.role == "scalar"]
     if scalars:
         p.choice(_scalar_reads(scalars, request))
+    for flag in (a for a in args if a.role == "flag"):
+        p.choice([f"  {flag.name} = .false.\n", f"  {flag.name} = .true.\n"])
     chain = len(sizes) == 3 and kind == "intrinsic"
     for number, a in enumerate(arrays):
         p.text(f"  allocate({a.name}(")
@@ -336,7 +350,7 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
         for w in workspace:
             p.text(f"  allocate({w.name}({lwork}))\n")
     for a in arrays:
-        if a.role == "array" and a.required_input:
+        if a.role in ("array", "data") and a.required_input:
             p.text(_array_read(a))
         elif a.role == "array" and a.intent in ("inout", None):
             # C of dgemm "need not be set" when beta is zero: read it when the request gives beta
@@ -344,12 +358,14 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
             p.choice([_array_read(a)] if named else [""] if request else ["", _array_read(a)])
     p.text(f"  {'call ' if procedure == 'subroutine' else 'r = '}{name}(")
     first = True
-    for a in args:
+    for a in call_args:
         if not first:
             p.text(", ")
         first = False
         if a.role == "char":
             p.choice([f"'{c}'" for c in _request_letters(a, request)])
+        elif a.role == "mask":
+            p.choice(_masks(request))
         else:
             p.text(_actual(a, args))
     p.text(")\n")
@@ -375,6 +391,29 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
     return p.lark(), summary
 
 
+def _with_mask_data(args: list[Arg]) -> list[Arg]:
+    """A logical array argument (any, all, count's `mask`) becomes a comparison of a real array `x`
+    the program reads: the input is numbers, the mask is what the request asks of them."""
+    if "x" in {a.name for a in args} or not any(a.kind == "logical" and a.rank == 1 for a in args):
+        return args
+    masked = [Arg(a.name, "mask") if a.kind == "logical" and a.rank == 1 else a for a in args]
+    return [Arg("x", "data", "real", 1, ("*",), "in", required_input=True), *masked]
+
+
+_MASKS = {
+    "x > 0.0d0": r"\bpositive|greater than (zero|0)\b",
+    "x < 0.0d0": r"\bnegative|less than (zero|0)\b",
+    "x /= 0.0d0": r"\bnon-?zero\b",
+    "x == 0.0d0": r"\b(zero|zeros)\b",
+}
+
+
+def _masks(request: str) -> list[str]:
+    """The comparisons the request names (`positive`: x > 0), else all of them for the model."""
+    named = [m for m, words in _MASKS.items() if re.search(words, request, re.I)]
+    return named[:1] or list(_MASKS)
+
+
 def _declarations(
     name: str, kind: str, procedure: str, args: list[Arg], sizes: list[str], returns: object
 ) -> str:
@@ -385,6 +424,8 @@ def _declarations(
                 "i",
                 "j",
                 *(a.name for a in args if a.role in ("info", "lwork", "out") and a.kind == "integer"),
+                # a workspace whose length is no argument still gets one (`lwork = ...` below)
+                *(["lwork"] if any(a.role == "work" for a in args) else []),
             ]
         )
     )
@@ -392,8 +433,11 @@ def _declarations(
     reals = [a.name for a in args if a.role in ("scalar", "out") and a.kind == "real"]
     if reals:
         lines.append(f"  double precision :: {', '.join(reals)}\n")
+    flags = [a.name for a in args if a.role in ("flag", "out") and a.kind == "logical"]
+    if flags:
+        lines.append(f"  logical :: {', '.join(flags)}\n")
     for a in args:
-        if a.role in ("array", "iarray", "work"):
+        if a.role in ("array", "iarray", "work", "data"):
             spec = "double precision" if a.kind == "real" else a.kind
             shape = ",".join([":"] * a.rank)
             lines.append(f"  {spec}, allocatable :: {a.name}({shape})\n")
@@ -409,7 +453,8 @@ def _result_type(name: str, kind: str, returns: object, args: list[Arg]) -> str:
     text = str(returns or "")
     if re.search(r"\binteger\b", text, re.I) or (kind != "intrinsic" and name.startswith("i")):
         return "integer"
-    if re.search(r"\blogical\b", text, re.I):
+    # any/all document no result type: reducing only a logical mask gives a logical
+    if re.search(r"\blogical\b", text, re.I) or (not text and all(a.role in ("mask", "data") for a in args)):
         return "logical"
     rank = _result_rank(name, kind, [a for a in args if a.role == "array"])
     if rank:  # assigned whole, so allocated by the assignment

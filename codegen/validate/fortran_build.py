@@ -23,9 +23,8 @@ _USES_MPI = re.compile(
     r"^\s*(use\s+mpi(_f08)?\b|include\s+['\"]mpif\.h['\"])|\bcall\s+mpi_\w+", re.IGNORECASE | re.MULTILINE
 )
 _USES_OPENMP = re.compile(r"^\s*(!\$omp\b|use\s+omp_lib\b)|\bomp_get_\w+", re.IGNORECASE | re.MULTILINE)
-# BLAS/LAPACK names: a precision letter, then the matrix type and operation (codegen.docs.
-# fortran_lapack_names), or a level-1 BLAS operation. Called as subroutines, or used as functions
-# (ddot, dnrm2, idamax), which a program must declare `external` or with a type.
+# BLAS/LAPACK routines are called as subroutines, or used as functions (level-1 BLAS: ddot, dnrm2,
+# idamax), which a program must declare `external` or with a type.
 _CALL = re.compile(r"\bcall\s+([a-z]\w*)", re.IGNORECASE)
 _BLAS_FUNCTION = re.compile(
     r"\b([sdcz](dot[uc]?|nrm2|asum)|dz(nrm2|asum)|scnrm2|scasum|i[sdcz]amax)\s*\(", re.I
@@ -39,10 +38,13 @@ _LIBRARY_START = re.compile(
     r"|character|\(|\)|kind|=|\d|\*|\s)+\s)?(module|submodule|subroutine|function|block\s*data)\b",
     re.IGNORECASE,
 )
+# intrinsic subroutines and the MPI/OpenMP libraries: any other routine a program calls without
+# defining it can only come from a library, and BLAS/LAPACK are the ones linked
 _NOT_LIBRARY = re.compile(
-    r"^(mpi_|omp_|random_|cpu_time$|system_clock$|date_and_time$|get_command|execute_)", re.I
+    r"^(mpi_|omp_|random_|cpu_time$|system_clock$|date_and_time$|get_command|execute_|move_alloc$"
+    r"|mvbits$|get_environment)",
+    re.I,
 )
-_LINALG_NAME = re.compile(r"^[sdcz][a-z]{2,6}$|^i[sdcz]amax$|^ilaenv$|^lsame$|^xerbla$", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,9 +78,7 @@ def plan_build(source: str) -> Build:
     code = _without_comments(source)
     defined = {name.lower() for name in _DEFINED.findall(code)}
     called = {name.lower() for name in _CALL.findall(code)} - defined
-    linalg = bool(_BLAS_FUNCTION.search(code)) or any(
-        _LINALG_NAME.match(name) and not _NOT_LIBRARY.match(name) for name in called
-    )
+    linalg = bool(_BLAS_FUNCTION.search(code)) or any(not _NOT_LIBRARY.match(name) for name in called)
     return Build(
         mpi=bool(_USES_MPI.search(code)),
         openmp=bool(_USES_OPENMP.search(source)),
