@@ -26,6 +26,7 @@ import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 
 from codegen.docs.record import DocRecord
 from codegen.grammar.fortran import argument_kind
@@ -67,11 +68,22 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
     # LAPACK's auxiliary routines (xLAyyy: dlaqtr, dlaed6) are its own building blocks, not what a
     # program calls; a skeleton of one answers nothing unless the request names it
     drivers = [r for r in fortran if not _AUXILIARY.match(r.name)]
+    # a named solve/invert routine with its named factorisation first: one program calls both
+    named.sort(key=lambda r: _factorisation(r, fortran) is None)
     for record in [*named, *drivers]:
-        rules = library_program(record, task)
+        rules = library_program(record, task, _factorisation(record, fortran))
         if rules is not None:
             return rules
     return None
+
+
+def _factorisation(record: DocRecord, records: list[DocRecord]) -> DocRecord | None:
+    """The retrieved xxxTRF routine an xxxTRS/xxxTRI routine works on (LAPACK naming: dgetrs and
+    dgetri take the LU factors of dgetrf, dpotrs those of dpotrf)."""
+    m = re.fullmatch(r"([sdcz][a-z]{2})tr[si]", record.name.lower())
+    if m is None:
+        return None
+    return next((r for r in records if r.name.lower() == f"{m.group(1)}trf"), None)
 
 
 _AUXILIARY = re.compile(r"^([sdcz]la|ila|[sdcz]?lamch)", re.I)
@@ -300,7 +312,11 @@ class _Program:
         return "start: " + " ".join(self.parts) + "\n" + "\n".join(self.rules) + "\n"
 
 
-def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str]] | None:
+def library_program(
+    record: DocRecord, request: str = "", before: DocRecord | None = None
+) -> tuple[str, list[str]] | None:
+    """The program around `record`; `before` (a factorisation, dgetrf) is called first on the same
+    arguments, as LAPACK's solve and invert routines (dgetrs, dgetri) need its output."""
     kind = str(record.schema.get("kind", ""))
     procedure = record.schema.get("procedure")
     if kind not in ("blas", "lapack", "intrinsic") or procedure not in ("subroutine", "function"):
@@ -315,6 +331,17 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
         if any(a.role not in ("array", "mask", "data") for a in args):
             return None  # integer shapes and shifts: no input format to read them from
     name = record.name.lower()
+    first_call: list[Arg] = []
+    if before is not None:
+        first_call = arguments(before) or []
+        if not first_call or before.schema.get("procedure") != "subroutine":
+            return None
+        main = {a.name for a in args}
+        args = [*(a for a in first_call if a.name not in main), *args]
+        # the first routine's inputs are read; what it writes (the factors) is input to the second
+        reads_of = {a.name: a.required_input for a in first_call}
+        args = [_replace(a, required_input=reads_of.get(a.name, a.required_input)) for a in args]
+        args = sorted(args, key=lambda a: [x.name for x in first_call + call_args].index(a.name))
     sizes = [a.name for a in args if a.role == "size"]
     arrays = [a for a in args if a.role in ("array", "iarray", "data")]
     if not sizes:  # assumed-shape intrinsics: the program chooses its own extents
@@ -356,6 +383,12 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
             # C of dgemm "need not be set" when beta is zero: read it when the request gives beta
             named = {x.name for x in scalars if _alias(x) == "beta" and x.name in request.lower()}
             p.choice([_array_read(a)] if named else [""] if request else ["", _array_read(a)])
+    if before is not None:
+        p.text(f"  call {before.name.lower()}(")
+        p.text(", ".join(_actual(a, args) for a in first_call if a.role != "char"))
+        if any(a.role == "char" for a in first_call):
+            return None  # a factorisation with options: its letters would need their own choice
+        p.text(")\n")
     p.text(f"  {'call ' if procedure == 'subroutine' else 'r = '}{name}(")
     first = True
     for a in call_args:
@@ -369,8 +402,11 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
         else:
             p.text(_actual(a, args))
     p.text(")\n")
-    printable = [a for a in arrays if a.intent in ("out", "inout") and a.role == "array"]
-    printable += [a for a in args if a.role == "out"]
+    main_names = {a.name for a in call_args}
+    printable = [
+        a for a in arrays if a.intent in ("out", "inout") and a.role == "array" and a.name in main_names
+    ]
+    printable += [a for a in args if a.role == "out" and a.name in main_names]
     printable = _chosen_outputs(printable, request)
     if procedure == "function":
         printable.append(Arg("r", "out", rank=_result_rank(name, kind, arrays)))
@@ -385,7 +421,8 @@ def library_program(record: DocRecord, request: str = "") -> tuple[str, list[str
         p.choice(["".join(s) for s in subsets])
     p.text("end program main")
     summary = [
-        f"program skeleton: {name} ({kind} {procedure}), {len(args)} arguments",
+        f"program skeleton: {name} ({kind} {procedure}), {len(call_args)} arguments"
+        + (f", after {before.name.lower()}" if before is not None else ""),
         f"sizes read or set: {', '.join(sizes)}",
     ]
     return p.lark(), summary
@@ -641,7 +678,9 @@ def _by_request(task: str, reductions: list[str], others: Sequence[str] = ()) ->
     and of those, the ones whose terms it names: squares (`x(i) * x(i)`), absolute values."""
     ops = [op for op, words in _OP_WORDS.items() if re.search(words, task, re.I)]
     picked = [
-        b for b in reductions if any(f"reduction({op}:" in b or f"mpi_{_MPI_OPS[op]}" in b for op in ops)
+        b
+        for b in reductions
+        if any(f"reduction({op}:" in b or f"mpi_{_MPI_OPS[op]}" in b or _GATHERED[op] in b for op in ops)
     ]
     terms = {"x(i) * x(i)": r"\b(squares?|norm|length|euclid)", "abs(": r"\babs"}
     plain = [b for b in picked if not any(t in b and not re.search(w, task, re.I) for t, w in terms.items())]
@@ -649,13 +688,15 @@ def _by_request(task: str, reductions: list[str], others: Sequence[str] = ()) ->
 
 
 _MPI_OPS = {"+": "sum", "*": "prod", "max": "max", "min": "min"}
-_MPI_COLLECTIVES = ("mpi_allreduce", "mpi_reduce")
+_MPI_COLLECTIVES = ("mpi_allreduce", "mpi_reduce", "mpi_gather")
 
 
 def _mpi_target(text: str, records: list[DocRecord]) -> DocRecord | None:
     collectives = [r for r in records if r.name.lower() in _MPI_COLLECTIVES]
     named = [r for r in collectives if _named(r, text)]
-    return (named or collectives or [None])[0]
+    # gathering parts is a reduction only when the request asks for it by name
+    unnamed = [r for r in collectives if r.name.lower() != "mpi_gather"]
+    return (named or unnamed or [None])[0]
 
 
 # MPI arguments by their documented names: what the reduction program passes
@@ -667,7 +708,14 @@ _MPI_ACTUALS = {
     "root": "0",
     "comm": "mpi_comm_world",
     "ierror": "ierr",
+    # MPI_Gather of each rank's part: one value each, into `parts` on rank 0
+    "sendcount": "1",
+    "sendtype": "mpi_double_precision",
+    "recvcount": "1",
+    "recvtype": "mpi_double_precision",
 }
+# what rank 0 prints from the gathered parts, by reduction operator
+_GATHERED = {"+": "sum(parts)", "*": "product(parts)", "max": "maxval(parts)", "min": "minval(parts)"}
 
 
 def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | None:
@@ -682,14 +730,16 @@ def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | No
     name = record.name.lower()
     pair = _PAIR.search(task) is not None
     vectors = ["x", "y"] if pair else ["x"]
+    gather = name == "mpi_gather"
+    arrays = [f"{v}(:)" for v in [*vectors, *(["parts"] if gather else [])]]
     p = _Program()
     p.text(
         "program main\n  use mpi\n  implicit none\n  integer :: ierr, rank, nproc, n, i\n"
-        f"  double precision :: s, total\n  double precision, allocatable :: {', '.join(v + '(:)' for v in vectors)}\n"
+        f"  double precision :: s, total\n  double precision, allocatable :: {', '.join(arrays)}\n"
         "  call mpi_init(ierr)\n  call mpi_comm_rank(mpi_comm_world, rank, ierr)\n"
         "  call mpi_comm_size(mpi_comm_world, nproc, ierr)\n"
         "  if (rank == 0) read *, n\n  call mpi_bcast(n, 1, mpi_integer, 0, mpi_comm_world, ierr)\n"
-        f"  allocate({', '.join(v + '(n)' for v in vectors)})\n"
+        f"  allocate({', '.join([*(v + '(n)' for v in vectors), *(['parts(nproc)'] if gather else [])])})\n"
         + "".join(f"  if (rank == 0) read *, {v}\n" for v in vectors)
         + "".join(
             f"  call mpi_bcast({v}, n, mpi_double_precision, 0, mpi_comm_world, ierr)\n" for v in vectors
@@ -700,8 +750,12 @@ def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | No
     bodies = []
     for op, updates in _updates(pair).items():
         for u in updates:
-            actuals = ", ".join(ops[op] if n == "op" else _MPI_ACTUALS[n] for n in names)
-            for result in ("total", "sqrt(total)") if op == "+" and norm else ("total",):
+            actuals = ", ".join(
+                ops[op] if n == "op" else "parts" if n == "recvbuf" and gather else _MPI_ACTUALS[n]
+                for n in names
+            )
+            results = ("total", "sqrt(total)") if op == "+" and norm else ("total",)
+            for result in (_GATHERED[op],) if gather else results:
                 bodies.append(
                     f"  s = {_START[op]}\n  do i = rank + 1, n, nproc\n    s = {u}\n  end do\n"
                     f"  call {name}({actuals})\n  if (rank == 0) print *, {result}\n"
