@@ -167,3 +167,39 @@ def test_without_a_routine_for_the_request_the_statement_grammar_remains() -> No
     spec = build_grammar("fortran", [records()["mpi_bcast"]], request="print hello")
     assert not spec.whole_program
     assert not build_grammar("fortran", [records()["dgemm"]]).whole_program  # no request: statements
+
+
+def test_an_inverse_calls_the_factorisation_first() -> None:
+    code = decode(
+        "Invert a square matrix with LAPACK dgetri: read n and the matrix by rows.", "dgetri", "dgetrf"
+    )
+    assert code.index("call dgetrf(") < code.index("call dgetri("), code
+    assert_documented_call(code, "dgetri")
+    assert_documented_call(code, "dgetrf")
+    result = fortran_example(code, [ExecTest("2\n4 7\n2 6\n", "0.6 -0.7\n-0.2 0.4\n")])
+    assert result.compile_ok and result.passed, code
+
+
+def test_scatter_gather_program_runs_on_two_ranks() -> None:
+    code = decode(
+        "MPI: scatter n numbers from rank 0 with MPI_Scatter, square each, gather them with MPI_Gather.",
+        "mpi_scatter",
+        "mpi_gather",
+    )
+    assert len(call_arguments(code, "mpi_scatter")) == len(records()["mpi_scatter"].schema["arguments"])
+    result = fortran_example(code, [ExecTest("4\n1 2 3 4\n", "1 4 9 16\n")])
+    assert result.compile_ok and result.passed, code
+
+
+def test_openmp_matrix_vector_keeps_the_inner_index_private() -> None:
+    code = decode("OpenMP matrix-vector product: read m n, the matrix by rows and x.", "!$omp parallel do")
+    assert "!$omp parallel do private(j, s)" in code, code
+    result = fortran_example(code, [ExecTest("2 3\n1 2 3\n4 5 6\n1 1 1\n", "6 15\n")])
+    assert result.compile_ok and result.passed, code
+
+
+def test_a_logical_mask_is_a_comparison_of_the_numbers_read() -> None:
+    code = decode("Read n numbers and print whether any is negative, with the any intrinsic.", "any")
+    assert "any(x < 0.0d0)" in code and declarations(code)["r"] == ("logical", 0), code
+    result = fortran_example(code, [ExecTest("3\n1 -2 3\n", "T\n"), ExecTest("2\n1 2\n", "F\n")])
+    assert result.compile_ok and result.passed, code

@@ -60,6 +60,11 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
     """(Lark text, summary) of the program skeleton for the routine that answers `task`, or None."""
     fortran = [r for r in records if r.dsl == "fortran"]
     text = task.lower()
+    by_name = {r.name.lower(): r for r in fortran}
+    if re.search(r"\bmpi\b", text) and "scatter" in text and {"mpi_scatter", "mpi_gather"} <= set(by_name):
+        scattered = scatter_gather_program(by_name["mpi_scatter"], by_name["mpi_gather"], text)
+        if scattered is not None:
+            return scattered
     if re.search(r"\bmpi\b", text) and (mpi := _mpi_target(text, fortran)) is not None:
         return mpi_program(mpi, text)
     if re.search(r"\b(openmp|omp)\b", text) or any(_named(r, text) for r in fortran if _is_omp(r)):
@@ -633,7 +638,11 @@ _START = {"+": "0.0d0", "*": "1.0d0", "max": "-huge(s)", "min": "huge(s)"}
 
 
 def openmp_program(task: str) -> tuple[str, list[str]]:
-    """Read n values, then a `!$omp parallel do` loop: a reduction, or an element-wise update."""
+    """Read n values, then a `!$omp parallel do` loop: a reduction, or an element-wise update; for
+    a request about a matrix, a matrix-vector product over rows with the inner index and the row sum
+    `private`."""
+    if re.search(r"\bmatri(x|ces)\b", task, re.I):
+        return _openmp_matvec(task)
     p = _Program()
     pair = _PAIR.search(task) is not None
     p.text(
@@ -654,6 +663,22 @@ def openmp_program(task: str) -> tuple[str, list[str]]:
     p.choice(_by_request(task, reductions, elementwise))
     p.text("end program main")
     return p.lark(), ["program skeleton: OpenMP parallel do over n values read (reduction or element-wise)"]
+
+
+def _openmp_matvec(task: str) -> tuple[str, list[str]]:
+    p = _Program()
+    p.text(
+        "program main\n  implicit none\n  integer :: m, n, i, j\n  double precision :: s\n"
+        "  double precision, allocatable :: a(:,:), x(:), y(:)\n"
+    )
+    p.choice(_size_reads(["m", "n"], _request_order(["m", "n"], task)))
+    p.text(
+        "  allocate(a(m, n), x(n), y(m))\n  read *, ((a(i,j), j = 1, n), i = 1, m)\n  read *, x\n"
+        "  !$omp parallel do private(j, s)\n  do i = 1, m\n    s = 0.0d0\n    do j = 1, n\n"
+        "      s = s + a(i,j) * x(j)\n    end do\n    y(i) = s\n  end do\n  !$omp end parallel do\n"
+        "  print *, y\nend program main"
+    )
+    return p.lark(), ["program skeleton: OpenMP matrix-vector product over rows, private(j, s)"]
 
 
 # a request about two vectors (a dot product) reads y after x and reduces x(i) * y(i)
@@ -763,3 +788,46 @@ def mpi_program(record: DocRecord, task: str = "") -> tuple[str, list[str]] | No
     p.choice(_by_request(task, bodies))
     p.text("  call mpi_finalize(ierr)\nend program main")
     return p.lark(), [f"program skeleton: MPI reduction of n values read on rank 0 with {name}"]
+
+
+# element-wise work on a scattered chunk, by what the request says is done to each element
+_CHUNK_OPS = {
+    "part**2": r"\bsquare",
+    "2.0d0 * part": r"\b(double|twice)\b",
+    "abs(part)": r"\babs",
+    "sqrt(abs(part))": r"\bsqrt|square root",
+}
+
+
+def scatter_gather_program(scatter: DocRecord, gather: DocRecord, task: str) -> tuple[str, list[str]] | None:
+    """Rank 0 reads n values (n a multiple of the number of processes) and scatters equal chunks;
+    each rank transforms its chunk; rank 0 gathers the chunks back and prints them. The calls pass
+    each documented argument by its name: send and receive buffers, counts, types, root, communicator."""
+    calls = []
+    for record, send, receive in ((scatter, "x", "part"), (gather, "part", "x")):
+        raw = record.schema.get("arguments")
+        names = (
+            [str(a.get("name", "")).lower() for a in raw if isinstance(a, dict)]
+            if isinstance(raw, list)
+            else []
+        )
+        actual = {"sendbuf": send, "recvbuf": receive, "sendcount": "chunk", "recvcount": "chunk"}
+        actual |= {k: v for k, v in _MPI_ACTUALS.items() if k not in actual and "count" not in k}
+        if not names or any(n not in actual for n in names):
+            return None
+        calls.append(f"  call {record.name.lower()}({', '.join(actual[n] for n in names)})\n")
+    p = _Program()
+    p.text(
+        "program main\n  use mpi\n  implicit none\n  integer :: ierr, rank, nproc, n, chunk\n"
+        "  double precision, allocatable :: x(:), part(:)\n"
+        "  call mpi_init(ierr)\n  call mpi_comm_rank(mpi_comm_world, rank, ierr)\n"
+        "  call mpi_comm_size(mpi_comm_world, nproc, ierr)\n"
+        "  if (rank == 0) read *, n\n  call mpi_bcast(n, 1, mpi_integer, 0, mpi_comm_world, ierr)\n"
+        "  chunk = n / nproc\n  allocate(x(n), part(chunk))\n  if (rank == 0) read *, x\n"
+        + calls[0]
+        + "  part = "
+    )
+    named = [op for op, words in _CHUNK_OPS.items() if re.search(words, task, re.I)]
+    p.choice(named[:1] or list(_CHUNK_OPS))
+    p.text("\n" + calls[1] + "  if (rank == 0) print *, x\n  call mpi_finalize(ierr)\nend program main")
+    return p.lark(), ["program skeleton: MPI scatter of n values read on rank 0, element-wise work, gather"]
