@@ -203,3 +203,15 @@ def test_a_logical_mask_is_a_comparison_of_the_numbers_read() -> None:
     assert "any(x < 0.0d0)" in code and declarations(code)["r"] == ("logical", 0), code
     result = fortran_example(code, [ExecTest("3\n1 -2 3\n", "T\n"), ExecTest("2\n1 2\n", "F\n")])
     assert result.compile_ok and result.passed, code
+
+
+def test_the_request_fixes_options_and_the_order_sizes_are_read() -> None:
+    from codegen.grammar.fortran_skeleton import program_rules
+
+    dgemm = records()["dgemm"]
+    text, _ = program_rules("C = A^T B with dgemm: read m, k, n, then A and B", [dgemm])
+    assert 'call dgemm(" "\'T\'" ", " "\'N\'"' in text, text  # only A is transposed
+    assert '"  read *, m, k, n\\n"' in text, text  # the request's order, not the signature's m, n, k
+    plain, _ = program_rules("multiply two matrices with dgemm", [dgemm])
+    assert 'call dgemm(" "\'N\'" ", " "\'N\'"' in plain, plain
+    assert '"  alpha = 1.0d0\\n  beta = 0.0d0\\n"' in plain  # unnamed scalars: the plain product

@@ -69,7 +69,9 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
         return mpi_program(mpi, text)
     if re.search(r"\b(openmp|omp)\b", text) or any(_named(r, text) for r in fortran if _is_omp(r)):
         return openmp_program(text)
-    named = [r for r in fortran if _named(r, text)]
+    # named BLAS/LAPACK routines before named intrinsics: `transpose` or `sum` in a request may be
+    # plain English, `dgemm` never is
+    named = sorted((r for r in fortran if _named(r, text)), key=lambda r: r.schema.get("kind") == "intrinsic")
     # LAPACK's auxiliary routines (xLAyyy: dlaqtr, dlaed6) are its own building blocks, not what a
     # program calls; a skeleton of one answers nothing unless the request names it
     drivers = [r for r in fortran if not _AUXILIARY.match(r.name)]
@@ -153,7 +155,9 @@ def _role(
         choices = [str(c) for c in raw.get("choices") or [] if len(str(c)) == 1]
         letters = tuple(dict.fromkeys(c.upper() for c in choices + _LETTER.findall(description)))
         meanings = tuple(_meaning(description, c) for c in letters)
-        return Arg(name, "char", "character", letters=letters or ("N",), meanings=meanings)
+        return Arg(
+            name, "char", "character", letters=letters or ("N",), meanings=meanings, description=description
+        )
     if rank:
         if WORKSPACE.match(name):
             return Arg(name, "work", kind, 1, intent=intent)
@@ -188,7 +192,9 @@ def _meaning(description: str, letter: str) -> str:
     at = description.upper().find(f"'{letter}'")
     rest = description[at + 3 :] if at >= 0 else ""
     stop = next((m for m in _LETTER.finditer(rest) if m.group(1).upper() != letter), None)
-    return rest[: stop.start()] if stop else rest
+    meaning = rest[: stop.start()] if stop else rest
+    # BLAS writes the operation, not the word: `op( A ) = A**T` is the transpose
+    return re.sub(r"\*\*T\b", " transpose ", re.sub(r"\*\*H\b", " conjugate transpose ", meaning))
 
 
 def _stems(text: str) -> set[str]:
@@ -208,13 +214,19 @@ def _request_letters(a: Arg, request: str) -> list[str]:
     """The documented letters whose meaning the request asks for (`transpose`, `eigenvectors`,
     `lower`); without any, the first documented letter, which LAPACK lists first as the plain case
     ('N': no transpose, eigenvalues only; 'U': upper)."""
+    operand = re.search(r"op\(\s*([a-z])\s*\)", a.description, re.I)
+    if operand and "T" in a.letters and "N" in a.letters:
+        # transa/transb: transpose the operand the request transposes (`A^T`, `transpose of A`)
+        x = re.escape(operand.group(1))
+        transposed = re.search(rf"\b{x}\s*(\^T|\*\*T|')|transpose of {x}\b|{x} transposed", request, re.I)
+        return ["T"] if transposed else ["N"]
     words = _stems(request)
     score = {c: len(_stems(m) & words) for c, m in zip(a.letters, a.meanings, strict=True)}
     best = max(score.values(), default=0)
     # `lower triangular` picks 'L' over 'U' (both say "triangular"); a tie is no choice
     asked = [c for c in a.letters if best and score[c] == best]
     if len(asked) > 1:
-        asked = ["N"] if "N" in asked else asked
+        asked = ["N"] if "N" in asked else asked[:1]
     # unasked, 'N' is the plain case wherever LAPACK documents it (no transpose, non-unit diagonal,
     # no eigenvectors); otherwise the first letter listed ('U' upper, 'L' left side)
     return asked or (["N"] if "N" in a.letters else list(a.letters[:1]))
