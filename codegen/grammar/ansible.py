@@ -275,10 +275,7 @@ def _any(conds: Iterable[str]) -> str:
 
 
 def _bit_groups(
-    tracked: list[AnsibleOption],
-    groups: tuple[tuple[str, ...], ...],
-    rivals: dict[int, list[int]],
-    strict: bool,
+    tracked: list[AnsibleOption], groups: tuple[tuple[str, ...], ...], rivals: dict[int, list[int]], strict: bool
 ) -> list[list[int]]:
     """The bits of each group whose options are all tracked and optional. A one-of group is left out
     when a member's rival lies outside the group (`strict`: a together group, when a member has any

@@ -169,9 +169,7 @@ _LEADING_COMMAND = [
 ]
 
 
-def _call_lines(
-    i: int, cmd: BashCommand, forms: _FlagForms, ctx: _Context
-) -> tuple[dict[str, str], list[str]]:
+def _call_lines(i: int, cmd: BashCommand, forms: _FlagForms, ctx: _Context) -> tuple[dict[str, str], list[str]]:
     """Terminals and rules of command `i` written in context `ctx` (`call_i` / `bq_call_i`)."""
     terms, flag_args = forms.terminals(i, ctx)
     p = ctx.prefix
@@ -220,8 +218,8 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
         # a value may be a negative number (`-mtime -7`, `tail -n -5`), not another flag
         "value: OPERAND | NEGATIVE | substitution_word",
         "BQ_VALUE: BQ_OPERAND | NEGATIVE_BQ",
-        'NEGATIVE: "-" (/[0-9]/ | VARIABLE | BRACES) WORD_PART*',  # also -$DAYS, -{} (xargs -I {})
-        'NEGATIVE_BQ: "-" (/[0-9]/ | VARIABLE) BQ_PART*',
+        "NEGATIVE: \"-\" (/[0-9]/ | VARIABLE | BRACES) WORD_PART*",  # also -$DAYS, -{} (xargs -I {})
+        "NEGATIVE_BQ: \"-\" (/[0-9]/ | VARIABLE) BQ_PART*",
         'end_of_options: " " "--" (" " WORD)~0..4',  # `xargs rm --`: the operands come from xargs
         'bq_end_of_options: " " "--" (" " BQ_WORD)~0..4',
         'EXEC_END: "\\\\;" | "\';\'" | "\\";\\"" | "+" | "\\\\+" | "\'+\'"',

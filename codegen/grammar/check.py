@@ -240,7 +240,9 @@ def _check_words(words: list[str], by_name: dict[str, BashCommand]) -> list[str]
     while i < len(args):
         word = args[i]
         if word in EXEC_FLAGS and word in flags.exec_names:
-            end = next((j for j in range(i + 1, len(args)) if args[j] in EXEC_ENDS), len(args))
+            end = next(
+                (j for j in range(i + 1, len(args)) if args[j] in EXEC_ENDS), len(args)
+            )
             problems += _check_words(args[i + 1 : end], by_name)
             i = end + 1
             continue
