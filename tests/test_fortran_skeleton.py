@@ -215,3 +215,13 @@ def test_the_request_fixes_options_and_the_order_sizes_are_read() -> None:
     plain, _ = program_rules("multiply two matrices with dgemm", [dgemm])
     assert 'call dgemm(" "\'N\'" ", " "\'N\'"' in plain, plain
     assert '"  alpha = 1.0d0\\n  beta = 0.0d0\\n"' in plain  # unnamed scalars: the plain product
+
+
+def test_plain_matrices_get_the_general_routine_over_a_better_ranked_symmetric_one() -> None:
+    from codegen.grammar.fortran_skeleton import program_rules
+
+    ranked = [records()["dsymm"], records()["dgemm"]]  # as retrieval ranked them for this request
+    text, summary = program_rules("multiply two double precision matrices", ranked)
+    assert "call dgemm(" in text and "dsymm" not in text, summary
+    text, _ = program_rules("multiply a symmetric matrix by a general one", ranked)
+    assert "call dsymm(" in text

@@ -28,6 +28,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from codegen.docs.fortran_lapack_names import MATRIX_TYPE
 from codegen.docs.record import DocRecord
 from codegen.grammar.fortran_arguments import named_in
 from codegen.grammar.fortran_library import library_program
@@ -55,6 +56,8 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
     # LAPACK's auxiliary routines (xLAyyy: dlaqtr, dlaed6) are its own building blocks, not what a
     # program calls; a skeleton of one answers nothing unless the request names it
     drivers = [r for r in fortran if not _AUXILIARY.match(r.name)]
+    # a structured-matrix routine (dsymm, dtrmm) only when the request says the structure
+    drivers.sort(key=lambda r: not _structure_asked(r, text))
     # a named solve/invert routine with its named factorisation first: one program calls both
     named.sort(key=lambda r: factorisation(r, fortran) is None)
     for record in [*named, *drivers]:
@@ -71,6 +74,17 @@ def factorisation(record: DocRecord, records: list[DocRecord]) -> DocRecord | No
     if m is None:
         return None
     return next((r for r in records if r.name.lower() == f"{m.group(1)}trf"), None)
+
+
+def _structure_asked(record: DocRecord, text: str) -> bool:
+    """Whether the request allows the matrix structure the BLAS/LAPACK name encodes (`dsymm`:
+    symmetric): "multiply two matrices" asks for general ones (dgemm), not symmetric (dsymm)."""
+    if record.schema.get("kind") not in ("blas", "lapack") or len(record.name) < 3:
+        return True
+    structure = MATRIX_TYPE.get(record.name[1:3].lower())
+    if structure is None or structure.startswith("general"):
+        return True
+    return structure.split()[0].strip(",").lower() in text
 
 
 _AUXILIARY = re.compile(r"^([sdcz]la|ila|[sdcz]?lamch)", re.I)
