@@ -225,3 +225,15 @@ def test_plain_matrices_get_the_general_routine_over_a_better_ranked_symmetric_o
     assert "call dgemm(" in text and "dsymm" not in text, summary
     text, _ = program_rules("multiply a symmetric matrix by a general one", ranked)
     assert "call dsymm(" in text
+
+
+@pytest.mark.parametrize("name", ["dgesv", "dsyev", "dgemm"])
+def test_a_subroutine_request_gets_dummy_arguments_with_the_documented_intents(name: str) -> None:
+    code = decode(f"Write a subroutine for our library that calls {name}.", name)
+    assert code.startswith(f"subroutine call_{name}("), code
+    assert_documented_call(code, name)
+    documented = {a["name"]: a["intent"] for a in records()[name].schema["arguments"]}
+    declared = dict(re.findall(r"intent\((\w+)\) :: (\w+)", code))
+    declared = {v: k for k, v in declared.items()}
+    assert declared and all(documented[arg] == intent for arg, intent in declared.items()), (declared, code)
+    assert validate("fortran", code).ok, code  # compiled as library code (-c): nothing to link into

@@ -73,7 +73,7 @@ def library_program(
         p.text(f"  allocate({a.name}(")
         # assumed-shape intrinsics (matmul): consecutive arrays share an extent, (m,k) then (k,n)
         dims = [[sizes[number + d]] for d in range(a.rank)] if chain and number + a.rank <= 3 else None
-        for d, dim in enumerate(dims or _dim_choices(a, sizes, args)):
+        for d, dim in enumerate(dims or dim_choices(a, sizes, args)):
             if d:
                 p.text(", ")
             p.choice(dim)
@@ -94,7 +94,7 @@ def library_program(
             p.choice([_array_read(a)] if named else [""] if request else ["", _array_read(a)])
     if before is not None:
         p.text(f"  call {before.name.lower()}(")
-        p.text(", ".join(_actual(a, args) for a in first_call if a.role != "char"))
+        p.text(", ".join(actual(a, args) for a in first_call if a.role != "char"))
         if any(a.role == "char" for a in first_call):
             return None  # a factorisation with options: its letters would need their own choice
         p.text(")\n")
@@ -109,7 +109,7 @@ def library_program(
         elif a.role == "mask":
             p.choice(_masks(request))
         else:
-            p.text(_actual(a, args))
+            p.text(actual(a, args))
     p.text(")\n")
     main_names = {a.name for a in call_args}
     printable = [
@@ -258,7 +258,7 @@ def _scalar_reads(scalars: list[Arg], request: str) -> list[str]:
     return [head + rest]
 
 
-def _dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
+def dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
     """For each dimension of array `a`: the size the documentation names (for a leading dimension,
     the size its own documentation bounds it by), else any size."""
     leads = {x.name: x.rows for x in args if x.role == "lead"}
@@ -285,7 +285,7 @@ def _array_read(a: Arg) -> str:
     return f"  read *, (({a.name}(i,j), j = 1, size({a.name}, 2)), i = 1, size({a.name}, 1))\n"
 
 
-def _actual(a: Arg, args: list[Arg]) -> str:
+def actual(a: Arg, args: list[Arg]) -> str:
     if a.role == "lead":
         return f"size({a.name[2:]}, 1)"
     if a.role == "inc":

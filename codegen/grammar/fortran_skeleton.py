@@ -20,7 +20,8 @@ construction and the model only fills the values:
 retrieved routine has a skeleton, and the caller then uses the statement-level grammar of
 codegen.grammar.fortran. The programs: fortran_library (one routine, or a factorisation and the
 routine using it), fortran_parallel (MPI, OpenMP); reading the documentation: fortran_arguments;
-writing the Lark text: fortran_program.
+writing the Lark text: fortran_program; a subroutine with intents for library code:
+fortran_subroutine.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ from codegen.docs.record import DocRecord
 from codegen.grammar.fortran_arguments import named_in
 from codegen.grammar.fortran_library import library_program
 from codegen.grammar.fortran_parallel import mpi_program, mpi_target, openmp_program, scatter_gather_program
+from codegen.grammar.fortran_subroutine import library_subroutine
 
 
 def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[str]] | None:
@@ -60,6 +62,10 @@ def program_rules(task: str, records: Sequence[DocRecord]) -> tuple[str, list[st
     drivers.sort(key=lambda r: not _structure_asked(r, text))
     # a named solve/invert routine with its named factorisation first: one program calls both
     named.sort(key=lambda r: factorisation(r, fortran) is None)
+    if re.search(r"\bsubroutine\b", text) and not re.search(r"\bprogram\b", text):
+        for record in [*named, *drivers]:
+            if (subroutine := library_subroutine(record, task)) is not None:
+                return subroutine
     for record in [*named, *drivers]:
         rules = library_program(record, task, factorisation(record, fortran))
         if rules is not None:
