@@ -237,3 +237,14 @@ def test_a_subroutine_request_gets_dummy_arguments_with_the_documented_intents(n
     declared = {v: k for k, v in declared.items()}
     assert declared and all(documented[arg] == intent for arg, intent in declared.items()), (declared, code)
     assert validate("fortran", code).ok, code  # compiled as library code (-c): nothing to link into
+
+
+def test_extents_follow_the_option_letter_the_request_sets() -> None:
+    from codegen.grammar.fortran_skeleton import program_rules
+
+    text, _ = program_rules("y = A^T x with dgemv: read m, n, the m x n matrix A and x", [records()["dgemv"]])
+    assert '"  allocate(x(" "m" "))' in text and '"  allocate(y(" "n" "))' in text, text
+    text, _ = program_rules("C = A^T B with dgemm: read m, k, n, then A (k x m) and B", [records()["dgemm"]])
+    assert '"  allocate(a(" "k" ", " "m" "))' in text, text  # op(A) = A**T is m x k
+    plain, _ = program_rules("C = A B with dgemm: read m, k, n, then A and B", [records()["dgemm"]])
+    assert '"  allocate(a(" "m" ", " "k" "))' in plain, plain

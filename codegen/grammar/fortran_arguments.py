@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from dataclasses import replace as _replace
 
 from codegen.docs.record import DocRecord
 from codegen.grammar.fortran import argument_kind
@@ -32,6 +33,10 @@ class Arg:
     description: str = ""
     required_input: bool = False  # an array the documentation says holds data on entry
     rows: str = ""  # a leading dimension: the size its documentation bounds it by, `max(1, m)`
+    # the extents (or, for a leading dimension, the rows) when the option `switch` is not 'N':
+    # dgemm's A is k columns wide for TRANSA = 'N' "and m otherwise"
+    other: tuple[str, ...] = ()
+    switch: str = ""
 
 
 def arguments(record: DocRecord) -> list[Arg] | None:
@@ -63,7 +68,8 @@ def arguments(record: DocRecord) -> list[Arg] | None:
         intent = a.get("intent")
         if optional:
             continue  # optional arguments (`dim`, `mask`, `kind`) are left out
-        out.append(_role(name, kind, rank, _dims(type_text, rank, a), intent, a, names))
+        role = _role(name, kind, rank, _dims(type_text, rank, a), intent, a, names)
+        out.append(_replace(role, **_otherwise(role, a)))
     return out
 
 
@@ -146,7 +152,7 @@ def request_letters(a: Arg, request: str) -> list[str]:
         x = re.escape(operand.group(1))
         transposed = re.search(rf"\b{x}\s*(\^T|\*\*T|')|transpose of {x}\b|{x} transposed", request, re.I)
         return ["T"] if transposed else ["N"]
-    words = _stems(request)
+    words = _stems(re.sub(r"\^T\b|\*\*T\b", " transpose ", request))  # `A^T x` asks for the transpose
     score = {c: len(_stems(m) & words) for c, m in zip(a.letters, a.meanings, strict=True)}
     best = max(score.values(), default=0)
     # `lower triangular` picks 'L' over 'U' (both say "triangular"); a tie is no choice
@@ -206,6 +212,32 @@ def _dims(type_text: str, rank: int, raw: dict) -> tuple[str, ...]:
         dims = (m.group(1).lower(),) if m else dims
     where = {m.group(1).lower(): m.group(2).lower() for m in _WHERE.finditer(str(raw.get("description", "")))}
     return tuple(where.get(d, d) for d in dims)
+
+
+_OTHERWISE_EXTENT = re.compile(
+    r"^\s*(\(.*?\))\s*when\s+([a-z]\w*)\s*=\s*'N'.*?at least\s*(\(.*?\))\s*otherwise", re.I
+)
+_OTHERWISE_WHERE = re.compile(
+    r"where\s+([a-z]\w*)\s+is\s+([a-z]\w*)\s+when\s+([a-z]\w*)\s*=\s*'N'.*?is\s+([a-z]\w*)\s+otherwise", re.I
+)
+_OTHERWISE_LEAD = re.compile(
+    r"when\s+([a-z]\w*)\s*=\s*'N'.*?max\s*\(\s*1\s*,\s*([a-z]\w*)\s*\).*?otherwise.*?max\s*\(\s*1\s*,\s*([a-z]\w*)\s*\)",
+    re.I,
+)
+
+
+def _otherwise(arg: Arg, raw: dict) -> dict:
+    """`other` and `switch` of an argument whose extent depends on an option letter."""
+    description = " ".join(str(raw.get("description", "")).split())
+    if arg.role == "lead" and (m := _OTHERWISE_LEAD.search(description)):
+        return {"other": (m.group(3).lower(),), "switch": m.group(1).lower()}
+    if arg.rank == 1 and (m := _OTHERWISE_EXTENT.search(description)):
+        return {"other": (m.group(3).lower(),), "switch": m.group(2).lower()}
+    if arg.rank and (m := _OTHERWISE_WHERE.search(description)):
+        name, switch, other = m.group(1).lower(), m.group(3).lower(), m.group(4).lower()
+        raw_dims = _dim_texts(str(raw.get("type", "")), arg.rank)
+        return {"other": tuple(other if d == name else d for d in raw_dims), "switch": switch}
+    return {}
 
 
 def _dim_texts(type_text: str, rank: int) -> tuple[str, ...]:

@@ -73,7 +73,7 @@ def library_program(
         p.text(f"  allocate({a.name}(")
         # assumed-shape intrinsics (matmul): consecutive arrays share an extent, (m,k) then (k,n)
         dims = [[sizes[number + d]] for d in range(a.rank)] if chain and number + a.rank <= 3 else None
-        for d, dim in enumerate(dims or dim_choices(a, sizes, args)):
+        for d, dim in enumerate(dims or dim_choices(a, sizes, args, request)):
             if d:
                 p.text(", ")
             p.choice(dim)
@@ -258,12 +258,16 @@ def _scalar_reads(scalars: list[Arg], request: str) -> list[str]:
     return [head + rest]
 
 
-def dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
+def dim_choices(a: Arg, sizes: list[str], args: list[Arg], request: str = "") -> list[list[str]]:
     """For each dimension of array `a`: the size the documentation names (for a leading dimension,
-    the size its own documentation bounds it by), else any size."""
-    leads = {x.name: x.rows for x in args if x.role == "lead"}
+    the size its own documentation bounds it by), else any size; the documented other case when the
+    option that governs it is not 'N' (`A**T` is m x k when dgemm's A is k x m)."""
+    flipped = transposed(args, request)
+    leads = {
+        x.name: (x.other[0] if x.switch in flipped and x.other else x.rows) for x in args if x.role == "lead"
+    }
     out = []
-    for dim in a.dims:
+    for dim in a.other if a.switch in flipped and a.other else a.dims:
         dim = leads.get(dim) or dim
         found = [(m.start(), s) for s in sizes if (m := re.search(rf"\b{re.escape(s)}\b", dim))]
         if len(found) == 1 and re.fullmatch(r"[\w\s]+[-+]\s*\d+|\d+\s*\*\s*\w+", dim):
@@ -275,6 +279,19 @@ def dim_choices(a: Arg, sizes: list[str], args: list[Arg]) -> list[list[str]]:
         else:
             out.append(list(sizes))
     return out
+
+
+def transposed(args: list[Arg], request: str) -> set[str]:
+    """The option arguments the request sets to something other than 'N' (transa = 'T')."""
+    return (
+        {
+            a.name
+            for a in args
+            if a.role == "char" and (letters := request_letters(a, request)) and letters != ["N"]
+        }
+        if request
+        else set()
+    )
 
 
 def _array_read(a: Arg) -> str:

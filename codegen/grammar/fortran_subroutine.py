@@ -31,7 +31,7 @@ def library_subroutine(record: DocRecord, request: str = "") -> tuple[str, list[
         p.text(f"  {_SPEC[a.kind]}, intent({_intent(a)}) :: {a.name}")
         if a.rank:
             p.text("(")
-            for d, dim in enumerate(dim_choices(a, sizes, args)):
+            for d, dim in enumerate(dim_choices(a, sizes, args, request)):
                 if d:
                     p.text(", ")
                 p.choice(dim)
