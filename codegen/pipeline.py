@@ -21,6 +21,7 @@ DEFAULT_TOP_K = 5
 # (benchmarks/decoding_ablation.py; benchmarks/RESULTS.md, "Small domain model").
 NO_REPEAT_NGRAM = 3
 FINISH_RESERVE_SHARE = 8
+WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortran_skeleton)
 
 
 @dataclass(slots=True)
@@ -133,11 +134,14 @@ class Generator:
                     records[:1] if ansible else records,
                     task_name=task if ansible else None,
                     leading_command=result.lang == "bash",
+                    request=task if result.lang == "fortran" else None,
                 )
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
                 return
             grammar, result.constraints = spec.text, spec.constraints
+            if spec.whole_program:  # its repeated lines are the shape: no n-gram ban, room to finish
+                no_repeat_ngram, max_new_tokens = 0, max(max_new_tokens, WHOLE_PROGRAM_TOKENS)
         else:
             result.warnings.append(
                 Diagnostic("decoding", "info", None, "decoded without grammar constraints")

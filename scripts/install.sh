@@ -21,12 +21,13 @@ SUDO=""
 PIP="${PIP:-python3 -m pip}"
 
 # man-db/manpages: man pages; liblapack-doc, openmpi-doc: Fortran routine docs;
-# shellcheck, gfortran, openmpi (mpi.mod): validators; zsh, fish: the shell-integration tests;
-# zip/unzip (execution-based eval tasks) and util-linux (unshare, for the preview sandbox).
+# shellcheck, gfortran, openmpi (mpi.mod, mpif90, mpirun), libblas/liblapack (linking): validators;
+# zsh, fish: the shell-integration tests; zip/unzip (execution-based eval tasks) and util-linux
+# (unshare, for the preview sandbox).
 $SUDO apt-get update -qq
 $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends \
   man-db manpages manpages-dev liblapack-doc openmpi-doc libopenmpi-dev openmpi-bin \
-  shellcheck gfortran bash-completion zsh fish zip unzip util-linux >/dev/null
+  shellcheck gfortran libblas-dev liblapack-dev bash-completion zsh fish zip unzip util-linux >/dev/null
 
 if [ "$TRAIN" -eq 1 ]; then
   # torch is pinned to the CPU build first, so nothing later resolves a CUDA wheel on a CPU machine.

@@ -42,6 +42,8 @@ class Suite(StrEnum):
     bash_dev = "bash-dev"
     ansible_dev = "ansible-dev"
     fortran_dev = "fortran-dev"
+    hpc_dev = "hpc-dev"
+    hpc_test = "hpc-test"
     bash_exec = "bash-exec"
 
 

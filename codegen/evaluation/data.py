@@ -1,12 +1,13 @@
 """Evaluation data: one request with its reference code (and, optionally, execution tests) per example.
 
 A data file is JSONL, one `{"id": str, "nl": str, "lang": str, "code": str}` object per line, with an
-optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run. A Bash task
-run by execution (`dslgen eval --execute`) gives a `"fixture"` (the directory it runs in, see
-codegen/evaluation/execution.py) and may say how to compare standard output: `"stdout": "exact"`
-(the default), `"unordered"` (as a set of lines, for find/ls-like output) or `"ignore"` (only the
-resulting files count). Unlike batch requests, evaluation data is curated, so a malformed line is an
-error that names the line.
+optional `"tests": [{"input": str, "output": str}]` for tasks whose program can be run, and an optional
+`"expects": [str]` naming the routines or constructs the code must use (codegen.evaluation.metrics.
+fortran_expects). A Bash task run by execution (`dslgen eval --execute`) gives a `"fixture"` (the
+directory it runs in, see codegen/evaluation/execution.py) and may say how to compare standard output:
+`"stdout": "exact"` (the default), `"unordered"` (as a set of lines, for find/ls-like output) or
+`"ignore"` (only the resulting files count). Unlike batch requests, evaluation data is curated, so a
+malformed line is an error that names the line.
 """
 
 from __future__ import annotations
@@ -33,6 +34,7 @@ class EvalExample:
     tests: tuple[ExecTest, ...] = field(default=())
     fixture: dict[str, Any] | None = None  # the directory a Bash task runs in (execution-based eval)
     stdout: str = "exact"  # how execution-based eval compares standard output
+    expects: tuple[str, ...] = field(default=())
 
     def to_json(self) -> dict[str, Any]:
         data: dict[str, Any] = {"id": self.id, "nl": self.nl, "lang": self.lang, "code": self.code}
@@ -41,6 +43,8 @@ class EvalExample:
         if self.fixture is not None:
             data["fixture"] = self.fixture
             data["stdout"] = self.stdout
+        if self.expects:
+            data["expects"] = list(self.expects)
         return data
 
 
@@ -89,6 +93,9 @@ def example_from_json(data: Any) -> EvalExample:
     stdout = data.get("stdout", "exact")
     if stdout not in STDOUT_MODES:
         raise ValueError(f"'stdout' must be one of {', '.join(STDOUT_MODES)}")
+    expects = data.get("expects") or []
+    if not isinstance(expects, list) or not all(isinstance(e, str) and e.strip() for e in expects):
+        raise ValueError("'expects' must be a list of non-empty strings")
     return EvalExample(
         id=data["id"],
         nl=data["nl"],
@@ -97,4 +104,5 @@ def example_from_json(data: Any) -> EvalExample:
         tests=tuple(ExecTest(t["input"], t["output"]) for t in tests),
         fixture=fixture,
         stdout=stdout,
+        expects=tuple(expects),
     )

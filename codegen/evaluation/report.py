@@ -48,7 +48,8 @@ METRICS: dict[str, list[tuple[str, str, str]]] = {
     ],
     "fortran": [
         ("syntax_rate", "syntax ok", "pct"),
-        ("compile_rate", "compiles", "pct"),
+        ("compile_rate", "compiles+links", "pct"),
+        ("expected_rate", "expected routine", "pct"),
         ("pass_at_1", "pass@1", "pct"),
         ("codebleu", "CodeBLEU", "pct"),
     ],

@@ -90,13 +90,16 @@ def make_record(
         "nl": example.nl,
         "reference": example.code,
         "tests": [{"input": t.input, "output": t.output} for t in example.tests],
+        "expects": list(example.expects),
         "code": result.code,
         "valid": result.valid,
         "docs": [d.name for d in result.docs],
         "errors": [f"{d.tool}: {d.message}" for d in result.errors],
         "seconds": result.seconds,
         "wall_seconds": round(wall, 6),
-        "scores": score_example(example.lang, result.code, example.code, list(example.tests), docs),
+        "scores": score_example(
+            example.lang, result.code, example.code, list(example.tests), docs, example.expects
+        ),
     }
     if execute and example.lang == "bash" and example.fixture is not None:
         from codegen.evaluation.execution import execute as run_both

@@ -40,7 +40,12 @@ class Documentation:
 
 
 def score_example(
-    lang: str, prediction: str, reference: str, tests: list[ExecTest], docs: Documentation
+    lang: str,
+    prediction: str,
+    reference: str,
+    tests: list[ExecTest],
+    docs: Documentation,
+    expects: tuple[str, ...] = (),
 ) -> dict[str, Any]:
     """The per-example scores of one prediction (stored in its record)."""
     scores: dict[str, Any] = {"empty": not prediction.strip()}
@@ -57,7 +62,7 @@ def score_example(
     elif lang == "ansible":
         scores |= ansible_example(prediction, reference, docs.catalog).to_json()
     elif lang == "fortran":
-        scores |= fortran_example(prediction, tests).to_json()
+        scores |= fortran_example(prediction, tests, expects=expects).to_json()
     return scores
 
 
@@ -107,7 +112,8 @@ def _language_summary(lang: str, records: list[dict[str, Any]]) -> dict[str, Any
 
 
 def _fields(cls: type, scores: dict[str, Any]) -> dict[str, Any]:
-    return {k: scores[k] for k in cls.__dataclass_fields__}  # type: ignore[attr-defined]
+    # a field added later (with a default) is missing from records written before it
+    return {k: scores[k] for k in cls.__dataclass_fields__ if k in scores}  # type: ignore[attr-defined]
 
 
 def _mean(values: Any) -> float:

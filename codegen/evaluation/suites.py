@@ -9,6 +9,8 @@
 - fortran-dev: benchmarks/data/fortran_tasks.jsonl (the data-file format of codegen.evaluation.data).
 - bash-exec: benchmarks/data/bash_exec_tasks.jsonl, everyday Bash tasks with fixtures, for
   execution-based evaluation (`dslgen eval --suite bash-exec --execute`).
+- hpc-dev, hpc-test: the tasks of benchmarks/data/hpc_tasks.jsonl (BLAS, LAPACK, OpenMP, MPI, array
+  intrinsics; made by benchmarks/hpc/tasks.py) listed in hpc_dev.txt / hpc_test.txt.
 
 A sample (`limit`) is the first N examples by a hash of their id, so every system run with the same
 limit gets the same examples, spread over all pages or modules rather than the first ones.
@@ -31,7 +33,8 @@ SPLITS = REPO / "benchmarks" / "splits"
 TLDR_PAGES = REPO.parent / "shared" / "data" / "bash" / "tldr_pages.jsonl.gz"
 FORTRAN_TASKS = REPO / "benchmarks" / "data" / "fortran_tasks.jsonl"
 BASH_EXEC_TASKS = REPO / "benchmarks" / "data" / "bash_exec_tasks.jsonl"
-SUITES = ("bash-dev", "ansible-dev", "fortran-dev", "bash-exec")
+HPC_TASKS = REPO / "benchmarks" / "data" / "hpc_tasks.jsonl"
+SUITES = ("bash-dev", "ansible-dev", "fortran-dev", "bash-exec", "hpc-dev", "hpc-test")
 _SAMPLE_SALT = "dslgen-eval-sample-v1"
 
 
@@ -81,6 +84,15 @@ def fortran_dev(path: Path = FORTRAN_TASKS) -> list[EvalExample]:
     return read_examples(path)
 
 
+def hpc(split: str, path: Path = HPC_TASKS) -> list[EvalExample]:
+    ids = read_split(SPLITS / f"hpc_{split}.txt")
+    by_id = {ex.id: ex for ex in read_examples(path)}
+    missing = [i for i in ids if i not in by_id]
+    if missing:
+        raise InputError(f"hpc_{split}.txt names tasks {path} does not have: {', '.join(missing[:5])}")
+    return [by_id[i] for i in ids]
+
+
 def load_suite(name: str, index: Callable[[], DocIndex]) -> list[EvalExample]:
     """The examples of suite `name`; `index` opens the documentation index (only ansible-dev needs it)."""
     if name == "bash-dev":
@@ -91,6 +103,8 @@ def load_suite(name: str, index: Callable[[], DocIndex]) -> list[EvalExample]:
         return fortran_dev()
     if name == "bash-exec":
         return read_examples(BASH_EXEC_TASKS)
+    if name in ("hpc-dev", "hpc-test"):
+        return hpc(name.removeprefix("hpc-"))
     raise InputError(f"unknown suite {name!r}; use one of {', '.join(SUITES)}")
 
 

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
 from codegen.docs.record import DocRecord
 from codegen.grammar.ansible import ansible_rules
 from codegen.grammar.base import base_grammar
 from codegen.grammar.bash import bash_rules
 from codegen.grammar.fortran import fortran_rules
+from codegen.grammar.fortran_skeleton import program_rules
 from codegen.grammar.lark_text import split_definitions
 from codegen.grammar.spec import GrammarError, GrammarSpec
 from codegen.schema import AnsibleModule, BashCommand, FortranRoutine, schema_of
@@ -17,12 +20,19 @@ _SCHEMA_TYPE = {"ansible": AnsibleModule, "bash": BashCommand, "fortran": Fortra
 
 
 def build_grammar(
-    lang: str, records: list[DocRecord], *, task_name: str | None = None, leading_command: bool = False
+    lang: str,
+    records: list[DocRecord],
+    *,
+    task_name: str | None = None,
+    leading_command: bool = False,
+    request: str | None = None,
 ) -> GrammarSpec:
     """The base grammar of `lang` restricted to what `records` document.
 
     `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
     name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
+    `request` (Fortran): when a retrieved routine answers it, the whole program is a skeleton around
+    that routine (codegen.grammar.fortran_skeleton); otherwise, and without a request, statements.
     `leading_command` (Bash) makes the text a list of pipelines of documented commands, with no
     loop or conditional at the top level, that starts with the first record's command: a small model
     that wanted an undocumented command otherwise escapes into `for`/`if` and rarely closes it within
@@ -40,6 +50,18 @@ def build_grammar(
         schema = schema_of(record)
         if isinstance(schema, _SCHEMA_TYPE[lang]) and schema.name not in {s.name for s in schemas}:
             schemas.append(schema)
+    if lang == "fortran" and request is not None:
+        skeleton = program_rules(request, records)
+        if skeleton is not None:
+            text, summary = skeleton
+            used = [s.name for s in schemas if s.name.lower() in text.lower()]
+            return GrammarSpec(lang, "// per request: a program skeleton\n" + text, summary, used, True)
+        if not re.search(r"\bmpi\b", request, re.I):
+            # an MPI routine retrieved for a request that does not ask for MPI is noise (`any`
+            # retrieved MPI_Dist_graph_neighbors_count): the statement grammar would call it
+            schemas = [
+                s for s in schemas if not (isinstance(s, FortranRoutine) and s.kind == "mpi")
+            ] or schemas
     base = base_grammar(lang)
     if lang == "ansible":
         rules, summary = ansible_rules(schemas, base, task_name=task_name)

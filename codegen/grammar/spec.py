@@ -25,6 +25,9 @@ class GrammarSpec:
     text: str  # Lark text accepted by llguidance (and, for lint-clean grammars, by lark)
     constraints: list[str] = field(default_factory=list)  # human-readable, one line per document used
     documents: list[str] = field(default_factory=list)  # names of the DocRecords the grammar uses
+    # the grammar fixes a whole program (codegen.grammar.fortran_skeleton): long, and its repeated
+    # lines are the shape, so decoding gives it more tokens and no repeated-n-gram ban
+    whole_program: bool = False
 
     def explain(self) -> str:
         return "\n".join([f"grammar for {self.lang}:", *(f"  {line}" for line in self.constraints)])

@@ -1,4 +1,6 @@
-"""Fortran: `gfortran -fsyntax-only` with OpenMP, and the MPI modules when an MPI wrapper is installed.
+"""Fortran: compile and link with the tools the code needs (codegen.validate.fortran_build): the MPI
+wrapper for MPI code, `-fopenmp` for OpenMP, `-llapack -lblas` for BLAS/LAPACK calls, so a call to a
+routine that does not exist, or a program that cannot be linked, is an error here and not at run time.
 
 Generated code is often a fragment (a few statements, a `call dgemm(...)`) rather than a program unit;
 such a fragment is wrapped in a main program so gfortran accepts it as a compilation unit, and the
@@ -12,7 +14,9 @@ import shutil
 import subprocess
 from functools import cache
 
+from codegen.errors import DslgenError
 from codegen.result import Diagnostic
+from codegen.validate.fortran_build import plan_build
 from codegen.validate.tools import ToolProblem, run_tool
 
 SOURCE = "snippet.f90"
@@ -33,18 +37,21 @@ _DIAGNOSTIC = re.compile(
     r"^(?P<file>[^:]+):(?P<line>\d+):(?:\d+:)?\s*(?P<kind>Fatal Error|Error|Warning):\s*(?P<msg>.*)$"
 )
 _UNLOCATED = re.compile(r"^[^:]+:\s*(?P<kind>Fatal Error|Error):\s*(?P<msg>.*)$")
+# the linker: `snippet.f90:(.text+0x2c): undefined reference to `dgemn_'`
+_LINK_ERROR = re.compile(r"(?P<msg>undefined reference to .*)$")
 
 
-def validate_fortran(code: str, *, strict_tools: bool, timeout: float) -> list[Diagnostic]:
+def validate_fortran(code: str, *, strict_tools: bool, timeout: float, link: bool = True) -> list[Diagnostic]:
+    """Diagnostics of compiling and linking `code`; only of the syntax and semantic checks when not
+    `link` (the evaluation reports the two apart)."""
     source, offset = as_compilation_unit(code)
-    argv = ["gfortran", "-fsyntax-only", "-fopenmp", "-fdiagnostics-plain-output"]
-    argv += [f"-I{d}" for d in mpi_include_dirs()]
     try:
-        out = run_tool(
-            "gfortran", [*argv, SOURCE], files={SOURCE: source}, timeout=timeout, strict=strict_tools
-        )
+        argv = plan_build(source).compile_argv(SOURCE, syntax_only=not link)
+        out = run_tool("gfortran", argv, files={SOURCE: source}, timeout=timeout, strict=strict_tools)
     except ToolProblem as problem:
         return [problem.diagnostic]
+    except DslgenError as missing:  # MPI code without an MPI wrapper installed
+        return [Diagnostic("gfortran", "error" if strict_tools else "warning", None, str(missing))]
     diagnostics = _parse(out.stderr, offset, code.count("\n") + 1)
     if out.returncode != 0 and not any(d.severity == "error" for d in diagnostics):
         diagnostics.append(
@@ -79,6 +86,8 @@ def _parse(stderr: str, offset: int, code_lines: int) -> list[Diagnostic]:
             found.append(Diagnostic("gfortran", severity, located, _plain(match["msg"])))
         elif match := _UNLOCATED.match(text):
             found.append(Diagnostic("gfortran", "error", None, _plain(match["msg"])))
+        elif match := _LINK_ERROR.search(text):
+            found.append(Diagnostic("ld", "error", None, _plain(match["msg"]).replace("`", "'")))
     return found
 
 
