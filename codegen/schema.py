@@ -57,6 +57,7 @@ class AnsibleModule:
     one_of: tuple[tuple[str, ...], ...] = ()  # ...must give at least one of
     together: tuple[tuple[str, ...], ...] = ()  # ...gives all or none of
     required_if: tuple[RequiredIf, ...] = ()
+    required_by: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, names it needs when given)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -203,7 +204,17 @@ def _ansible(record: DocRecord) -> AnsibleModule:
         one_of=one_of,
         together=_groups(record.schema.get("required_together"), 2),
         required_if=_required_if(record.schema.get("required_if")),
+        required_by=_required_by(record.schema.get("required_by")),
     )
+
+
+def _required_by(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """[[key, [names]]] rules (codegen.docs.ansible_argspec), read defensively."""
+    rules = []
+    for rule in raw if isinstance(raw, list | tuple) else ():
+        if isinstance(rule, list | tuple) and len(rule) == 2 and isinstance(rule[0], str) and _strs(rule[1]):
+            rules.append((rule[0], _strs(rule[1])))
+    return tuple(rules)
 
 
 def _mapping_groups(groups: tuple[tuple[str, ...], ...], smallest: int) -> tuple[tuple[str, ...], ...]:

@@ -52,6 +52,9 @@ def errors(module: str, body: str) -> list[str]:
         ("ansible.builtin.debug", "msg: hi\nvar: x", "mutually exclusive: msg|var"),
         ("ansible.builtin.pause", "minutes: 1\nseconds: 5", "mutually exclusive: minutes|seconds"),
         ("ansible.builtin.include_vars", "file: a.yml\ndepth: 1", "mutually exclusive: depth|file"),
+        # the module's own required_by (systemd_service: state, enabled, masked need name)
+        ("ansible.builtin.systemd_service", "state: restarted", "option 'state' of ansible.builtin.systemd_service needs 'name'"),
+        ("ansible.builtin.systemd_service", "masked: true", "needs 'name'"),
         # the module's own required_if (ansible.posix.mount)
         ("ansible.posix.mount", "path: /mnt\nstate: present\nsrc: /dev/sdb1", "state=present needs all of 'src', 'fstype'"),
     ],
@@ -75,6 +78,8 @@ def test_ansible_refuses(module: str, body: str, problem: str) -> None:
         ("ansible.builtin.include_vars", "dir: vars\ndepth: 1"),
         ("ansible.posix.mount", "path: /mnt\nstate: present\nsrc: /dev/sdb1\nfstype: ext4"),
         ("ansible.posix.mount", "path: /mnt\nstate: absent"),
+        ("ansible.builtin.systemd_service", "name: nginx\nstate: restarted"),
+        ("ansible.builtin.systemd_service", "daemon_reload: true"),
         ("ansible.posix.mount", "path: /mnt\nstate: '{{ wanted }}'"),  # only known at run time
     ],
 )

@@ -689,3 +689,37 @@ def test_ansible_grammar_required_if_holds_for_a_default(keys: str, accepted: bo
     record = DocRecord(dsl="ansible", name="x.y.z", summary="", text="", schema=schema)
     grammar = build_grammar("ansible", [record], task_name="t").text
     assert accepts(grammar, f"- name: t\n  x.y.z:\n    {keys}") == accepted
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("name: nginx\n    state: restarted", True),
+        ("daemon_reload: true", True),
+        ("state: restarted", False),  # required_by: state needs name
+        ("masked: true\n    daemon_reload: true", False),
+    ],
+)
+def test_ansible_grammar_keeps_required_by(keys: str, accepted: bool) -> None:
+    grammar = build_grammar(
+        "ansible", [_validate_fixture("ansible.builtin.systemd_service")], task_name="t"
+    ).text
+    assert accepts(grammar, f"- name: t\n  ansible.builtin.systemd_service:\n    {keys}") == accepted
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("chain: INPUT", True),
+        ("flush: true", True),
+        ("flush: 'yes'", True),
+        ("flush: 'no'\n    chain: INPUT", True),
+        ("", False),  # flush defaults to false, which needs chain (iptables' required_if)
+        ("flush: no", False),
+        ("flush: '0'", False),
+    ],
+)
+def test_ansible_grammar_required_if_on_a_bool_key(keys: str, accepted: bool) -> None:
+    grammar = build_grammar("ansible", [_validate_fixture("ansible.builtin.iptables")], task_name="t").text
+    text = "- name: t\n  ansible.builtin.iptables:" + (f"\n    {keys}" if keys else "")
+    assert accepts(grammar, text) == accepted

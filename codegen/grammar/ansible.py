@@ -37,6 +37,15 @@ _SCALAR_TERMINALS = {
     "float": "FLOAT | INT | QUOTED_INT | QUOTED_FLOAT | JINJA",
 }
 _STRING = "plain | DQ_STRING | SQ_STRING"
+# The base grammar's bool terminals (BOOL, QUOTED_BOOL, BIT) split by the truth value Ansible reads.
+_TRUE_FORMS = (
+    *(literal(w) for w in ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "1")),
+    """/"([yY]([eE][sS])?|[tT]([rR][uU][eE])?|[oO][nN]|1)"|'([yY]([eE][sS])?|[tT]([rR][uU][eE])?|[oO][nN]|1)'/""",
+)
+_FALSE_FORMS = (
+    *(literal(w) for w in ("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "0")),
+    """/"([nN][oO]?|[fF]([aA][lL][sS][eE])?|[oO][fF][fF]|0)"|'([nN][oO]?|[fF]([aA][lL][sS][eE])?|[oO][fF][fF]|0)'/""",
+)
 _ANY_KEY = '(ANY_KEY | DQ_STRING ":" | SQ_STRING ":")'
 _MIXED = re.compile(
     r"[A-Za-z_/][A-Za-z]*[0-9_/.~+=,()@%$ -]([A-Za-z0-9_/.~+=,()@%$ -]*[A-Za-z0-9_/.~+=,()@%$-])?"
@@ -166,20 +175,21 @@ class _Builder:
         """(value grammar, bits it sets) pairs for one option: its own bit, plus the bit of each
         required_if condition its value makes true (a choice written as one alternative of its own)."""
         own = 1 << bit
-        keyed = [c for c in conditions if c.key == bit]
+        keyed = [c for c in conditions if c.key == bit and c.on_value]
         if not keyed:
             return [(self.value(option, indent, depth), own)]
         by_mask: dict[int, list[str]] = {}
-        for choice in option.choices:
+        if option.choices:
+            values = [(c, [literal(f) for f in _choice_forms(c, option.type)]) for c in option.choices]
+        else:  # a bool: every spelling Ansible's check_type_bool reads as each truth value
+            values = [(True, list(_TRUE_FORMS)), (False, list(_FALSE_FORMS))]
+        for value, forms in values:
             mask = own
             for c in keyed:
-                mask |= (1 << c.bit) if c.value == choice else 0
-            by_mask.setdefault(mask, []).extend(_choice_forms(choice, option.type))
+                mask |= (1 << c.bit) if c.value == value else 0
+            by_mask.setdefault(mask, []).extend(forms)
         by_mask.setdefault(own, []).append("JINJA")  # a template: the condition is unknown until run time
-        return [
-            (f'" " ({alternatives(f if f == "JINJA" else literal(f) for f in dict.fromkeys(forms))})', mask)
-            for mask, forms in by_mask.items()
-        ]
+        return [(f'" " ({alternatives(dict.fromkeys(forms))})', mask) for mask, forms in by_mask.items()]
 
     def rule(self, name: str, body: str) -> str:
         """A named rule, written once (the generic rules are shared by every option at an indent).
@@ -245,7 +255,9 @@ class _Builder:
         one_of = _bit_groups(tracked, module.one_of, rivals, False) if module else []
         together = _bit_groups(tracked, module.together, rivals, True) if module else []
         conditions = _conditions(tracked, module, rivals) if module and not list_item else []
-        counted = min(TRACKED_BITS, 64 - len(conditions))  # condition bits sit above the option bits
+        counted = min(
+            TRACKED_BITS, 64 - sum(c.on_value for c in conditions)
+        )  # condition bits sit above the option bits
         n_required = sum(o.required for o in tracked)
         done = f"is_ones([0:{n_required}])" if n_required else "true"
         for group in one_of:
@@ -309,6 +321,7 @@ class _Condition:
     needed: tuple[int, ...]
     any_of: bool
     by_default: bool  # the key's documented default is `value`: leaving the key out triggers it too
+    on_value: bool = True  # False: a required_by rule, which giving the key at all triggers (bit == key)
 
     @property
     def holds(self) -> str:
@@ -332,28 +345,53 @@ class _Condition:
 def _conditions(
     tracked: list[AnsibleOption], module: AnsibleModule, rivals: dict[int, list[int]]
 ) -> list[_Condition]:
-    """The module's required_if rules the grammar can enforce: keyed on a tracked scalar option with
-    documented choices, the value one of them, every needed option tracked and without a rival (a
-    rival written first would leave the rule unsatisfiable: a dead end). The others are left to the
-    validator. Condition bits count down from 63, above the option bits."""
+    """The module's required_by and required_if rules the grammar can enforce: every needed option
+    tracked and without a rival (a rival written first would leave the rule unsatisfiable: a dead
+    end); a required_if keyed on a tracked scalar option with documented choices, the value one of
+    them. The others are left to the validator. A required_if's bit counts down from 63, above the
+    option bits; a required_by rule is triggered by its key's own bit."""
     bit_of = {n: bit for bit, o in enumerate(tracked) for n in o.names}
     found: list[_Condition] = []
+    for key_name, names in module.required_by:
+        key = bit_of.get(key_name)
+        if key is None or not all(n in bit_of for n in names):
+            continue
+        needed = tuple(sorted({bit_of[n] for n in names}))
+        if key not in needed and not any(rivals.get(b) for b in needed):
+            found.append(_Condition(key, None, key, needed, False, False, on_value=False))
+    by_key = len(found)
     for rule in module.required_if:
         key = bit_of.get(rule.key)
-        if key is None or tracked[key].type in ("list", "dict") or rule.value not in tracked[key].choices:
+        if key is None or not _splittable(tracked[key], rule.value):
             continue
         if not all(n in bit_of for n in rule.names):
             continue
         needed = tuple(sorted({bit_of[n] for n in rule.names}))
         if key in needed or any(rivals.get(b) for b in needed):
             continue
-        bit = 63 - len(found)
+        bit = 63 - (len(found) - by_key)
         if bit < len(tracked):
             break
         default = tracked[key].default
         by_default = default is not None and default == rule.value
         found.append(_Condition(key, rule.value, bit, needed, rule.any_of, by_default))
     return found
+
+
+def _triggered_by_default(module: AnsibleModule) -> bool:
+    """Does a required_if rule hold for a task that gives no options (its key's default is the value)?"""
+    defaults = {n: o.default for o in module.options for n in o.names}
+    return any(defaults.get(r.key) is not None and defaults.get(r.key) == r.value for r in module.required_if)
+
+
+def _splittable(option: AnsibleOption, value: object) -> bool:
+    """Can the grammar tell when `option` is written with `value`: one of its documented choices,
+    or a truth value of a bool without choices."""
+    if option.type in ("list", "dict"):
+        return False
+    if option.choices:
+        return any(value == c and type(value) is type(c) for c in option.choices)
+    return option.type == "bool" and isinstance(value, bool)
 
 
 def _bit_groups(
@@ -440,7 +478,7 @@ def ansible_rules(
             forms.append(builder.mapping(module.options, 4, 0, module=module))
         if module.free_form:
             forms.append(f'" " ({_STRING})')
-        if not module.required and not module.one_of:
+        if not module.required and not module.one_of and not _triggered_by_default(module):
             forms.append('""')
         call = builder.fresh("call")
         builder.lines.append(f"{call}: ({names}) ({alternatives(forms)})")

@@ -37,6 +37,8 @@ def spec_errors(record: DocRecord, args: Mapping[str, Any]) -> list[str]:
         if isinstance(name, str)
     }
     constraints = {key: _rename(schema.get(key)) for key in _CONSTRAINTS if schema.get(key)}
+    if "required_by" in constraints:  # the record keeps [[key, [names]]]; Ansible takes a mapping
+        constraints["required_by"] = {key: names for key, names in constraints["required_by"]}
     try:
         validator = ArgumentSpecValidator(spec, **constraints)
         result = validator.validate(_plain(args))

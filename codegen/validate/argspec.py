@@ -211,6 +211,14 @@ class _Checker:
                 how = "one of" if needs_any else "all of"
                 self.report(line, f"{self.module} with {key}={expected} needs {how} {_quoted(names)}")
 
+        for rule in schema.get("required_by") or []:
+            key, names = rule
+            if canonical.get(key, key) not in present:
+                continue
+            missing = [n for n in _names(names) if n not in present]
+            if missing:
+                self.report(line, f"option '{key}' of {self.module} needs {_quoted(missing)}")
+
     def _unknown(self, path: str, canonical: Mapping[str, str]) -> str:
         leaf = path.rsplit(".", 1)[-1]
         close = difflib.get_close_matches(leaf, list(canonical), n=1, cutoff=0.7)
