@@ -197,7 +197,8 @@ class _Checker:
                 )
         for group in schema.get("required_one_of") or []:
             names = _names(group)
-            if not any(n in present for n in names):
+            # Ansible counts a key given as null (`name:`) as given here (check_required_one_of)
+            if not any(n in given for n in names):
                 self.report(line, f"{self.module} needs one of the options {_quoted(names)}")
         for rule in schema.get("required_if") or []:
             key, expected, names, *rest = rule
