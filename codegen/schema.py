@@ -7,9 +7,10 @@ left a key out, or wrote an unexpected type, yields a smaller schema, never an e
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from codegen.ansible_actions import action_rules
 from codegen.docs.record import DocRecord
 from codegen.docs.tldr_usage import invocation
 
@@ -28,10 +29,22 @@ class AnsibleOption:
     # Ansible skips an option given as null when it is optional and has no default (its
     # `_validate_argument_types`), so `config:` with nothing after it is the option left out
     nullable: bool = False
+    default: str | int | float | bool | None = None  # documented scalar default
 
     @property
     def names(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)
+
+
+@dataclass(frozen=True, slots=True)
+class RequiredIf:
+    """Ansible's required_if: when option `key` equals `value` (given, or by its default), all of
+    `names` (`any_of`: at least one of them) must be given."""
+
+    key: str
+    value: str | int | float | bool
+    names: tuple[str, ...]
+    any_of: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +56,8 @@ class AnsibleModule:
     exclusive: tuple[tuple[str, ...], ...] = ()  # groups of options a task may give at most one of
     one_of: tuple[tuple[str, ...], ...] = ()  # ...must give at least one of
     together: tuple[tuple[str, ...], ...] = ()  # ...gives all or none of
+    required_if: tuple[RequiredIf, ...] = ()
+    required_by: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (key, names it needs when given)
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -160,6 +175,7 @@ def _ansible_option(name: str, spec: Any) -> AnsibleOption:
         elements=str(spec.get("elements") or ""),
         suboptions=tuple(_ansible_option(n, s) for n, s in subs.items()),
         nullable=not spec.get("required") and spec.get("default") is None,
+        default=default if isinstance(default := spec.get("default"), str | int | float | bool) else None,
     )
 
 
@@ -172,15 +188,52 @@ def _ansible(record: DocRecord) -> AnsibleModule:
     options = tuple(o for o in options if o.name not in FREE_FORM_MARKERS)
     short = record.name.rsplit(".", 1)[-1]
     aliases = tuple(dict.fromkeys(a for a in (*record.aliases, short) if a and a != record.name))
+    exclusive = _groups(record.schema.get("mutually_exclusive"), 2)
+    one_of = _groups(record.schema.get("required_one_of"), 1)
+    action = action_rules(record.name)
+    if action is not None:  # what the action plugin refuses, the grammar must not write either
+        exclusive += _mapping_groups(action.mutually_exclusive, 2)
+        one_of += _mapping_groups(action.required_one_of, 1)
+        options = tuple(replace(o, required=True) if o.name in action.required else o for o in options)
     return AnsibleModule(
         name=record.name,
         aliases=aliases,
         options=options,
         free_form=free_form,
-        exclusive=_groups(record.schema.get("mutually_exclusive"), 2),
-        one_of=_groups(record.schema.get("required_one_of"), 1),
+        exclusive=exclusive,
+        one_of=one_of,
         together=_groups(record.schema.get("required_together"), 2),
+        required_if=_required_if(record.schema.get("required_if")),
+        required_by=_required_by(record.schema.get("required_by")),
     )
+
+
+def _required_by(raw: Any) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """[[key, [names]]] rules (codegen.docs.ansible_argspec), read defensively."""
+    rules = []
+    for rule in raw if isinstance(raw, list | tuple) else ():
+        if isinstance(rule, list | tuple) and len(rule) == 2 and isinstance(rule[0], str) and _strs(rule[1]):
+            rules.append((rule[0], _strs(rule[1])))
+    return tuple(rules)
+
+
+def _mapping_groups(groups: tuple[tuple[str, ...], ...], smallest: int) -> tuple[tuple[str, ...], ...]:
+    """Groups as they bear on the mapping form of a task: the free-form string is the other form
+    (`script: run.sh` vs `script: {cmd: run.sh}`), never a key of the mapping."""
+    kept = (tuple(n for n in g if n not in FREE_FORM_MARKERS) for g in groups)
+    return tuple(g for g in kept if len(g) >= smallest)
+
+
+def _required_if(raw: Any) -> tuple[RequiredIf, ...]:
+    """[key, value, [names], any?] rules (codegen.docs.ansible_argspec), read defensively."""
+    rules = []
+    for rule in raw if isinstance(raw, list | tuple) else ():
+        if not (isinstance(rule, list | tuple) and len(rule) in (3, 4) and isinstance(rule[0], str)):
+            continue
+        value, names = rule[1], _strs(rule[2])
+        if isinstance(value, str | int | float | bool) and names:
+            rules.append(RequiredIf(rule[0], value, names, bool(rule[3]) if len(rule) == 4 else False))
+    return tuple(rules)
 
 
 def _groups(raw: Any, smallest: int) -> tuple[tuple[str, ...], ...]:

@@ -630,3 +630,96 @@ def test_a_key_a_group_still_needs_fits_past_the_key_cap() -> None:
     filler = "".join(f"\n    o{i}: v" for i in range(MAX_KEYS - 1))
     assert accepts(grammar, f"- name: t\n  x.y.z:{filler}\n    c: 1\n    d: 2\n    a: 1")
     assert not accepts(grammar, f"- name: t\n  x.y.z:{filler}\n    o{MAX_KEYS - 1}: v\n    a: 1\n    c: 1")
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("src: app.conf\n    dest: /etc/app/", True),
+        ("content: x\n    dest: /etc/app/app.conf", True),
+        ("src: app.conf\n    content: x\n    dest: /etc/app/", False),  # plugins/action/copy.py refuses both
+        ("dest: /etc/app/\n    mode: '0644'", False),  # ...and neither
+    ],
+)
+def test_ansible_grammar_keeps_the_action_plugin_rules(keys: str, accepted: bool) -> None:
+    grammar = build_grammar("ansible", pick("ansible", "ansible.builtin.copy"), task_name="t").text
+    assert accepts(grammar, f"- name: t\n  ansible.builtin.copy:\n    {keys}") == accepted
+
+
+def _validate_fixture(name: str) -> DocRecord:
+    from tests.test_ansible_actions import BY_NAME
+
+    return BY_NAME[name]
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("path: /mnt\n    state: present\n    src: /dev/sdb1\n    fstype: ext4", True),
+        ("src: /dev/sdb1\n    fstype: ext4\n    state: mounted\n    path: /mnt", True),
+        ("path: /mnt\n    state: absent", True),
+        ('path: /mnt\n    state: "{{ wanted }}"', True),  # a template: known only at run time
+        ("path: /mnt\n    state: present\n    src: /dev/sdb1", False),  # required_if: fstype too
+        ("path: /mnt\n    state: ephemeral", False),
+    ],
+)
+def test_ansible_grammar_keeps_required_if(keys: str, accepted: bool) -> None:
+    """ansible.posix.mount: state=present/mounted/ephemeral needs src and fstype (real module data)."""
+    grammar = build_grammar("ansible", [_validate_fixture("ansible.posix.mount")], task_name="t").text
+    assert accepts(grammar, f"- name: t\n  ansible.posix.mount:\n    {keys}") == accepted
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("src: a", True),
+        ("state: absent", True),
+        ("state: present\n    src: a", True),
+        ("owner: root", False),  # state defaults to present, which needs src
+        ("state: present", False),
+    ],
+)
+def test_ansible_grammar_required_if_holds_for_a_default(keys: str, accepted: bool) -> None:
+    options = {
+        "state": {"type": "str", "choices": ["present", "absent"], "default": "present"},
+        "src": {"type": "str"},
+        "owner": {"type": "str"},
+    }
+    schema = {"options": options, "required_if": [["state", "present", ["src"]]]}
+    record = DocRecord(dsl="ansible", name="x.y.z", summary="", text="", schema=schema)
+    grammar = build_grammar("ansible", [record], task_name="t").text
+    assert accepts(grammar, f"- name: t\n  x.y.z:\n    {keys}") == accepted
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("name: nginx\n    state: restarted", True),
+        ("daemon_reload: true", True),
+        ("state: restarted", False),  # required_by: state needs name
+        ("masked: true\n    daemon_reload: true", False),
+    ],
+)
+def test_ansible_grammar_keeps_required_by(keys: str, accepted: bool) -> None:
+    grammar = build_grammar(
+        "ansible", [_validate_fixture("ansible.builtin.systemd_service")], task_name="t"
+    ).text
+    assert accepts(grammar, f"- name: t\n  ansible.builtin.systemd_service:\n    {keys}") == accepted
+
+
+@pytest.mark.parametrize(
+    ("keys", "accepted"),
+    [
+        ("chain: INPUT", True),
+        ("flush: true", True),
+        ("flush: 'yes'", True),
+        ("flush: 'no'\n    chain: INPUT", True),
+        ("", False),  # flush defaults to false, which needs chain (iptables' required_if)
+        ("flush: no", False),
+        ("flush: '0'", False),
+    ],
+)
+def test_ansible_grammar_required_if_on_a_bool_key(keys: str, accepted: bool) -> None:
+    grammar = build_grammar("ansible", [_validate_fixture("ansible.builtin.iptables")], task_name="t").text
+    text = "- name: t\n  ansible.builtin.iptables:" + (f"\n    {keys}" if keys else "")
+    assert accepts(grammar, text) == accepted

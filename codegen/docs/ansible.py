@@ -30,7 +30,7 @@ from codegen.docs.record import DocRecord
 from codegen.docs.source import SourceError, Unit, file_fingerprint
 
 # Part of every fingerprint: bump it when parsing changes so an index re-reads every unit.
-PARSER_VERSION = 2  # 2: options of a same-named action plugin's argument spec
+PARSER_VERSION = 3  # 2: options of a same-named action plugin's argument spec; 3: required_by
 
 
 def _installed_by_name() -> dict[str, Collection]:

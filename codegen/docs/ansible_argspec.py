@@ -12,7 +12,7 @@ import ast
 import re
 from typing import Any
 
-CONSTRAINT_KEYS = ("mutually_exclusive", "required_together", "required_one_of", "required_if")
+CONSTRAINT_KEYS = ("mutually_exclusive", "required_together", "required_one_of", "required_if", "required_by")
 _SPEC_KEYWORDS = {"argument_spec", "arg_spec", "derived_arg_spec"}
 _KEY_PATTERN = re.compile("|".join(CONSTRAINT_KEYS).encode())
 
@@ -51,9 +51,36 @@ def _required_if(value: Any) -> list[list[Any]] | None:
     return rules
 
 
+def _required_by(value: Any) -> list[list[Any]] | None:
+    """{key: name or names} -> [[key, [names]], ...]: when key is given, so must the names be."""
+    if not isinstance(value, dict) or not value:
+        return None
+    rules = []
+    for key, names in value.items():
+        names = [names] if isinstance(names, str) else names
+        if not (isinstance(key, str) and isinstance(names, list | tuple) and names):
+            return None
+        if not all(isinstance(n, str) for n in names):
+            return None
+        rules.append([key, list(names)])
+    return rules
+
+
+_PARSERS = {"required_if": _required_if, "required_by": _required_by}
+
+
 def _literal(node: ast.expr, assignments: dict[str, ast.expr]) -> Any:
     if isinstance(node, ast.Name):
         node = assignments.get(node.id, node)
+    if (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "dict"
+        and not node.args
+    ):
+        # required_by=dict(state=('name',)): keyword arguments of literals
+        items = {kw.arg: _literal(kw.value, assignments) for kw in node.keywords if kw.arg}
+        return None if None in items.values() or len(items) < len(node.keywords) else items
     try:
         return ast.literal_eval(node)
     except (ValueError, TypeError, SyntaxError, MemoryError, RecursionError):
@@ -100,7 +127,7 @@ def argspec_constraints(tree: ast.Module, source: bytes) -> dict[str, list[Any]]
                 if isinstance(keyword.value, ast.Name) and assignments is None:
                     assignments = _single_assignments(tree)
                 value = _literal(keyword.value, assignments or {})
-                parsed = _required_if(value) if keyword.arg == "required_if" else _groups(value)
+                parsed = _PARSERS.get(keyword.arg, _groups)(value)
                 if parsed:
                     found[keyword.arg] = parsed
     return found

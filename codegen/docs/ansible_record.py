@@ -79,6 +79,8 @@ def _known_constraints(constraints: dict[str, list[Any]], options: dict[str, Any
         rules = constraints.get(key, [])
         if key == "required_if":
             rules = [r for r in rules if r[0] in names and set(r[2]) <= names]
+        elif key == "required_by":
+            rules = [r for r in rules if r[0] in names and set(r[1]) <= names]
         else:
             rules = [group for group in rules if set(group) <= names]
         if rules:

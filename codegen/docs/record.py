@@ -4,7 +4,8 @@
 language (every key optional unless marked):
 
 ansible  {"options": {NAME: Option}, "mutually_exclusive": [[NAME, ...]], "required_together": [[...]],
-          "required_one_of": [[...]], "required_if": [[key, value, [NAME, ...], any?]]}
+          "required_one_of": [[...]], "required_if": [[key, value, [NAME, ...], any?]],
+          "required_by": [[key, [NAME, ...]]]}
          Option = {"type": str, "required": bool, "default": any, "choices": [any], "aliases": [str],
                    "elements": str, "description": str, "suboptions": {NAME: Option}}
 bash     {"synopsis": [str], "options": [Flag], "subcommands": [str]}

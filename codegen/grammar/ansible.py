@@ -13,7 +13,7 @@ import functools
 import json
 import re
 from collections.abc import Iterable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 
 from codegen.grammar.lark_text import alternatives, literal, split_definitions
 from codegen.schema import AnsibleModule, AnsibleOption
@@ -37,10 +37,20 @@ _SCALAR_TERMINALS = {
     "float": "FLOAT | INT | QUOTED_INT | QUOTED_FLOAT | JINJA",
 }
 _STRING = "plain | DQ_STRING | SQ_STRING"
+# The base grammar's bool terminals (BOOL, QUOTED_BOOL, BIT) split by the truth value Ansible reads.
+_TRUE_FORMS = (
+    *(literal(w) for w in ("true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON", "1")),
+    """/"([yY]([eE][sS])?|[tT]([rR][uU][eE])?|[oO][nN]|1)"|'([yY]([eE][sS])?|[tT]([rR][uU][eE])?|[oO][nN]|1)'/""",
+)
+_FALSE_FORMS = (
+    *(literal(w) for w in ("false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF", "0")),
+    """/"([nN][oO]?|[fF]([aA][lL][sS][eE])?|[oO][fF][fF]|0)"|'([nN][oO]?|[fF]([aA][lL][sS][eE])?|[oO][fF][fF]|0)'/""",
+)
 _ANY_KEY = '(ANY_KEY | DQ_STRING ":" | SQ_STRING ":")'
 _MIXED = re.compile(
     r"[A-Za-z_/][A-Za-z]*[0-9_/.~+=,()@%$ -]([A-Za-z0-9_/.~+=,()@%$ -]*[A-Za-z0-9_/.~+=,()@%$-])?"
 )
+_ROOT_WORD = re.compile(r"[_/][A-Za-z]{0,64}")
 _NUMBER = re.compile(r"-?(0|[1-9][0-9]{0,8})(\.[0-9]{1,9})?")  # YAML reads it back as the same number
 _YAML_SPECIAL = frozenset(
     [
@@ -83,7 +93,7 @@ def is_plain(text: str) -> bool:
     """Would the base grammar's `plain` rule take `text` (a YAML string written bare)?"""
     if text.isascii() and text.isalpha():
         return text not in _YAML_SPECIAL
-    return bool(_MIXED.fullmatch(text))
+    return bool(_MIXED.fullmatch(text) or _ROOT_WORD.fullmatch(text))
 
 
 def _choice_forms(choice: object, type_: str) -> list[str]:
@@ -159,6 +169,28 @@ class _Builder:
         # a bare scalar is a one-item list (Ansible splits strings on commas)
         return f'({literal(pad + "- ")} ({elem}))~1..{MAX_LIST_ITEMS} | " " ({elem}) | " []"'
 
+    def values_setting(
+        self, option: AnsibleOption, bit: int, conditions: list[_Condition], indent: int, depth: int
+    ) -> list[tuple[str, int]]:
+        """(value grammar, bits it sets) pairs for one option: its own bit, plus the bit of each
+        required_if condition its value makes true (a choice written as one alternative of its own)."""
+        own = 1 << bit
+        keyed = [c for c in conditions if c.key == bit and c.on_value]
+        if not keyed:
+            return [(self.value(option, indent, depth), own)]
+        by_mask: dict[int, list[str]] = {}
+        if option.choices:
+            values = [(c, [literal(f) for f in _choice_forms(c, option.type)]) for c in option.choices]
+        else:  # a bool: every spelling Ansible's check_type_bool reads as each truth value
+            values = [(True, list(_TRUE_FORMS)), (False, list(_FALSE_FORMS))]
+        for value, forms in values:
+            mask = own
+            for c in keyed:
+                mask |= (1 << c.bit) if c.value == value else 0
+            by_mask.setdefault(mask, []).extend(forms)
+        by_mask.setdefault(own, []).append("JINJA")  # a template: the condition is unknown until run time
+        return [(f'" " ({alternatives(dict.fromkeys(forms))})', mask) for mask, forms in by_mask.items()]
+
     def rule(self, name: str, body: str) -> str:
         """A named rule, written once (the generic rules are shared by every option at an indent).
         Named, not inline: lark expands `x~m..n` into copies, and copies of copies blow up."""
@@ -222,6 +254,10 @@ class _Builder:
         rivals = _rivals(tracked, module.exclusive) if module else {}
         one_of = _bit_groups(tracked, module.one_of, rivals, False) if module else []
         together = _bit_groups(tracked, module.together, rivals, True) if module else []
+        conditions = _conditions(tracked, module, rivals) if module and not list_item else []
+        counted = min(
+            TRACKED_BITS, 64 - sum(c.on_value for c in conditions)
+        )  # condition bits sit above the option bits
         n_required = sum(o.required for o in tracked)
         done = f"is_ones([0:{n_required}])" if n_required else "true"
         for group in one_of:
@@ -229,32 +265,33 @@ class _Builder:
         for group in together:
             clear, set_ = _all(f"bit_clear({b})" for b in group), _all(f"bit_set({b})" for b in group)
             done = f"and({done}, or({clear}, {set_}))"
+        for cond in conditions:
+            done = f"and({done}, or({cond.idle}, {cond.satisfied}))"
         if list_item:
             done = f"and({done}, bit_set(63))"
         tail = self.fresh("tail") if rest else None
         alts = [f"{tail or chr(34) * 2} %if {done}"]
         for bit, option in enumerate(tracked):
-            value = self.value(option, indent, depth)
+            values = self.values_setting(option, bit, conditions, indent, depth)
             for first in (True, False) if list_item else (False,):
                 prefix = "\n" + " " * (indent - 2) + "- " if first else "\n" + " " * indent
                 keys = alternatives(literal(f"{prefix}{n}:") for n in option.names)
                 cond = f"bit_clear({bit})"
                 if not option.required:  # the cap counts optional keys only: required ones always fit
-                    room = [f"bit_count_lt([{n_required}:{TRACKED_BITS}], {MAX_KEYS})"]
+                    room = [f"bit_count_lt([{n_required}:{counted}], {MAX_KEYS})"]
                     # ...and a key a group still needs always fits, so the mapping can always end
                     room += [_all(f"bit_clear({b})" for b in g) for g in one_of if bit in g]
                     room += [_any(f"bit_set({b})" for b in g if b != bit) for g in together if bit in g]
+                    room += [c.holds for c in conditions if bit in c.needed]
                     cond = f"and({cond}, {_any(room)})"
                 for other in rivals.get(bit, ()):
                     cond = f"and({cond}, bit_clear({other}))"
                 if list_item:
                     cond = f"and({cond}, {'bit_clear' if first else 'bit_set'}(63))"
-                nxt = (
-                    f"{name}::set_bit({bit})"
-                    if not list_item
-                    else f"{name}::bit_or({(1 << bit) | (1 << 63)})"
-                )
-                alts.append(f"({keys}) ({value}) {nxt} %if {cond}")
+                for value, mask in values:
+                    mask |= (1 << 63) if list_item else 0
+                    nxt = f"{name}::set_bit({bit})" if mask == 1 << bit else f"{name}::bit_or({mask})"
+                    alts.append(f"({keys}) ({value}) {nxt} %if {cond}")
         self.lines.append(f"{name}::_: " + "\n    | ".join(alts))
         if tail:
             pad = "\n" + " " * indent
@@ -272,6 +309,89 @@ def _all(conds: Iterable[str]) -> str:
 
 def _any(conds: Iterable[str]) -> str:
     return functools.reduce(lambda a, b: f"or({a}, {b})", conds)
+
+
+@dataclass(frozen=True, slots=True)
+class _Condition:
+    """A required_if rule on tracked bits: `bit` is set when option `key` is written with `value`."""
+
+    key: int
+    value: object
+    bit: int
+    needed: tuple[int, ...]
+    any_of: bool
+    by_default: bool  # the key's documented default is `value`: leaving the key out triggers it too
+    on_value: bool = True  # False: a required_by rule, which giving the key at all triggers (bit == key)
+
+    @property
+    def holds(self) -> str:
+        if self.by_default:
+            return f"or(bit_set({self.bit}), bit_clear({self.key}))"
+        return f"bit_set({self.bit})"
+
+    @property
+    def idle(self) -> str:
+        """The negation of `holds` (the parametric conditions have no `not`)."""
+        if self.by_default:
+            return f"and(bit_clear({self.bit}), bit_set({self.key}))"
+        return f"bit_clear({self.bit})"
+
+    @property
+    def satisfied(self) -> str:
+        sets = [f"bit_set({b})" for b in self.needed]
+        return _any(sets) if self.any_of else _all(sets)
+
+
+def _conditions(
+    tracked: list[AnsibleOption], module: AnsibleModule, rivals: dict[int, list[int]]
+) -> list[_Condition]:
+    """The module's required_by and required_if rules the grammar can enforce: every needed option
+    tracked and without a rival (a rival written first would leave the rule unsatisfiable: a dead
+    end); a required_if keyed on a tracked scalar option with documented choices, the value one of
+    them. The others are left to the validator. A required_if's bit counts down from 63, above the
+    option bits; a required_by rule is triggered by its key's own bit."""
+    bit_of = {n: bit for bit, o in enumerate(tracked) for n in o.names}
+    found: list[_Condition] = []
+    for key_name, names in module.required_by:
+        key = bit_of.get(key_name)
+        if key is None or not all(n in bit_of for n in names):
+            continue
+        needed = tuple(sorted({bit_of[n] for n in names}))
+        if key not in needed and not any(rivals.get(b) for b in needed):
+            found.append(_Condition(key, None, key, needed, False, False, on_value=False))
+    by_key = len(found)
+    for rule in module.required_if:
+        key = bit_of.get(rule.key)
+        if key is None or not _splittable(tracked[key], rule.value):
+            continue
+        if not all(n in bit_of for n in rule.names):
+            continue
+        needed = tuple(sorted({bit_of[n] for n in rule.names}))
+        if key in needed or any(rivals.get(b) for b in needed):
+            continue
+        bit = 63 - (len(found) - by_key)
+        if bit < len(tracked):
+            break
+        default = tracked[key].default
+        by_default = default is not None and default == rule.value
+        found.append(_Condition(key, rule.value, bit, needed, rule.any_of, by_default))
+    return found
+
+
+def _triggered_by_default(module: AnsibleModule) -> bool:
+    """Does a required_if rule hold for a task that gives no options (its key's default is the value)?"""
+    defaults = {n: o.default for o in module.options for n in o.names}
+    return any(defaults.get(r.key) is not None and defaults.get(r.key) == r.value for r in module.required_if)
+
+
+def _splittable(option: AnsibleOption, value: object) -> bool:
+    """Can the grammar tell when `option` is written with `value`: one of its documented choices,
+    or a truth value of a bool without choices."""
+    if option.type in ("list", "dict"):
+        return False
+    if option.choices:
+        return any(value == c and type(value) is type(c) for c in option.choices)
+    return option.type == "bool" and isinstance(value, bool)
 
 
 def _bit_groups(
@@ -358,7 +478,7 @@ def ansible_rules(
             forms.append(builder.mapping(module.options, 4, 0, module=module))
         if module.free_form:
             forms.append(f'" " ({_STRING})')
-        if not module.required and not module.one_of:
+        if not module.required and not module.one_of and not _triggered_by_default(module):
             forms.append('""')
         call = builder.fresh("call")
         builder.lines.append(f"{call}: ({names}) ({alternatives(forms)})")

@@ -15,6 +15,7 @@ import yaml
 
 from codegen.docs.record import DocRecord
 from codegen.result import Diagnostic
+from codegen.validate.ansible_native import action_errors, spec_errors
 from codegen.validate.ansible_tools import Shape, lint, syntax_check
 from codegen.validate.argspec import ModuleCatalog, check_arguments
 from codegen.validate.tools import ToolProblem
@@ -115,7 +116,18 @@ def _check_task(task: LineDict, catalog: ModuleCatalog | None) -> list[Diagnosti
         return found
     key_lines = {**_key_lines(task.get("args")), **_key_lines(task.get(module_key))}
     problems = check_arguments(record, args, key_lines, line)
-    return found + [Diagnostic("argspec", "error", p.line, p.message) for p in problems]
+    found += [Diagnostic("argspec", "error", p.line, p.message) for p in problems]
+    if not problems and not _arbitrary_keys(record):
+        # Ansible's own validator has the last word: anything it refuses that the checks above
+        # let through (a default that triggers a required_if, say) makes the task invalid too
+        found += [Diagnostic("argspec", "error", line, m) for m in spec_errors(record, args)]
+    found += [Diagnostic("action", "error", line, m) for m in action_errors(record, args)]
+    return found
+
+
+def _arbitrary_keys(record: DocRecord) -> bool:
+    """set_fact, add_host: extra keys are variables, which Ansible's validator would call unsupported."""
+    return "key_value" in (record.schema.get("options") or {}) or record.name.endswith(".add_host")
 
 
 def _parse_task(task: LineDict) -> tuple[str, dict[str, Any], list[str]]:

@@ -197,7 +197,8 @@ class _Checker:
                 )
         for group in schema.get("required_one_of") or []:
             names = _names(group)
-            if not any(n in present for n in names):
+            # Ansible counts a key given as null (`name:`) as given here (check_required_one_of)
+            if not any(n in given for n in names):
                 self.report(line, f"{self.module} needs one of the options {_quoted(names)}")
         for rule in schema.get("required_if") or []:
             key, expected, names, *rest = rule
@@ -210,6 +211,14 @@ class _Checker:
             if (needs_any and not have) or (not needs_any and len(have) < len(names)):
                 how = "one of" if needs_any else "all of"
                 self.report(line, f"{self.module} with {key}={expected} needs {how} {_quoted(names)}")
+
+        for rule in schema.get("required_by") or []:
+            key, names = rule
+            if canonical.get(key, key) not in present:
+                continue
+            missing = [n for n in _names(names) if n not in present]
+            if missing:
+                self.report(line, f"option '{key}' of {self.module} needs {_quoted(missing)}")
 
     def _unknown(self, path: str, canonical: Mapping[str, str]) -> str:
         leaf = path.rsplit(".", 1)[-1]
