@@ -4,8 +4,8 @@
 
 Requests are the memory's training examples of Bash and Ansible (real-use and the documents' own, half
 each), each leaving its own example out. For each weight, detection accuracy = the share whose
-language (documentation + phrasing logits, codegen.retrieval.Retriever.language_logits, plus the weight
-times half the gap between the nearest Bash and Ansible example) is right. The dev sets are not read.
+language (documentation + phrasing logits, codegen.retrieval.Retriever.language_logits, moved between
+Bash and Ansible by the weight times the gap between their nearest examples: shift_by_examples) is right. The dev sets are not read.
 Writes benchmarks/results/language_weight.json.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 
 from codegen.docs.exemplars import SOURCES
 from codegen.docs.registry import ensure_index
-from codegen.retrieval import EXAMPLE_LANGS, ExampleMemory, Retriever
+from codegen.retrieval import EXAMPLE_LANGS, ExampleMemory, Retriever, shift_by_examples
 
 HERE = Path(__file__).resolve().parent
 WEIGHTS = (0.0, 1.0, 2.0, 4.0, 6.0, 8.0, 12.0, 16.0, 24.0)
@@ -57,9 +57,7 @@ def main() -> None:
             nearest[other] = float(cos.max())
         gap = nearest["bash"] - nearest["ansible"]
         for w in WEIGHTS:
-            shifted = dict(logits)
-            shifted["bash"] += w * gap / 2
-            shifted["ansible"] -= w * gap / 2
+            shifted = shift_by_examples(logits, gap, w)
             correct[w] += max(shifted, key=shifted.__getitem__) == lang
     accuracy = {w: round(100 * c / len(rows_of), 2) for w, c in correct.items()}
     for w, a in accuracy.items():

@@ -93,6 +93,16 @@ EXAMPLE_LANGS = ("bash", "ansible")
 EXAMPLE_LANG_WEIGHT = 16.0
 
 
+def shift_by_examples(logits: dict[str, float], gap: float, weight: float) -> dict[str, float]:
+    """Language logits moved by `weight` x `gap` (nearest Bash minus nearest Ansible example cosine)
+    between Bash and Ansible. The examples only tell those two apart: their joint probability against
+    Fortran, which has no example memory, stays as documentation and phrasing put it."""
+    joint = np.logaddexp(logits["bash"], logits["ansible"])
+    shifted = {"bash": logits["bash"] + weight * gap / 2, "ansible": logits["ansible"] - weight * gap / 2}
+    norm = np.logaddexp(shifted["bash"], shifted["ansible"])
+    return logits | {lang: float(joint + value - norm) for lang, value in shifted.items()}
+
+
 @dataclass(slots=True)
 class Hit:
     position: int
@@ -343,9 +353,7 @@ class Retriever:
         logits = self.language_logits(query)
         evidence = self.example_evidence(query)
         if len(evidence) == len(EXAMPLE_LANGS):
-            bash, ansible = (evidence[lang] for lang in EXAMPLE_LANGS)
-            logits["bash"] += EXAMPLE_LANG_WEIGHT * (bash - ansible) / 2
-            logits["ansible"] -= EXAMPLE_LANG_WEIGHT * (bash - ansible) / 2
+            logits = shift_by_examples(logits, evidence["bash"] - evidence["ansible"], EXAMPLE_LANG_WEIGHT)
         top_logit = max(logits.values())
         norm = sum(math.exp(v - top_logit) for v in logits.values())
         probs = {d: math.exp(logits[d] - top_logit) / norm for d in DSLS}

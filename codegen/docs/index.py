@@ -51,7 +51,7 @@ from codegen.splits import held_out
 FORMAT = 5  # 4: each document's program in meta.json; 5: the example memory (codegen/docs/exemplars.py)
 # Bump when a documentation parser's output changes (flag extraction, man page names): the index stamp
 # changes, so the index rebuilds, and no unit parsed by the older parsers is reused.
-PARSERS = 4  # 4: tldr pages' invocations and example flags
+PARSERS = 5  # 4: tldr pages' invocations and example flags; 5: Ansible required_by (docs/ansible.py)
 Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
