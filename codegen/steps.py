@@ -78,6 +78,8 @@ _OBJECT_END = _word_set(
     """
 )
 _DETERMINERS = _word_set("a an the all every")
+# Words naming what kind of thing the object is, before its name: "the directory build".
+_KINDS = _word_set("archive directory file folder git group new package repo repository service tarball user")
 # Objects that name the previous command's output rather than a thing of their own.
 _OUTPUT_WORDS = re.compile(r"^(?:the\s+)?(?:output|result|results|lines|entries|list|matches)\b", re.I)
 
@@ -143,6 +145,16 @@ def object_of(clause: Clause) -> str:
     while kept and kept[0].lower() in _DETERMINERS and len(kept) > 1 and kept[0].lower() != "the":
         kept.pop(0)
     return " ".join(kept)
+
+
+def referent_of(clause: Clause) -> str:
+    """What a later "it"/"them" names, for that step's retrieval: the object without its determiners
+    and the kind of thing it is ("the package nginx" -> "nginx"). Kept, "start the package nginx on
+    boot" retrieved the package module again instead of the service one."""
+    words = object_of(clause).split()
+    while len(words) > 1 and words[0].lower() in _DETERMINERS | _KINDS:
+        words.pop(0)
+    return " ".join(words)
 
 
 def _mentions_pronoun(text: str) -> bool:
@@ -211,7 +223,7 @@ def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
             refers = True  # "… and count"
         if i == 0:
             steps.append(Step(nl))
-            referent = object_of(clause)
+            referent = referent_of(clause)
             continue
         if refers and clause.verb in SERVICE_VERBS and clauses[i - 1].verb in SERVICE_VERBS:
             return []  # one service, two of its settings: one task / one command for the lot
