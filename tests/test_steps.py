@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -229,3 +232,40 @@ def test_model_decodes_each_step_into_one_task_list(small_index: DocIndex, tiny_
     assert "\n- name: start nginx on boot\n  ansible.builtin.service:" in result.code
     assert result.code == combine("ansible", [(s.join, s.code) for s in result.steps])
     assert [c.split(":")[0] for c in result.constraints] == ["step 1", "step 2"]
+
+
+def test_single_step_request_with_a_model_keeps_its_candidates(
+    small_index: DocIndex, tiny_model_dir: Path
+) -> None:
+    from codegen.model.loading import load_model
+
+    gen = Generator(small_index, Retriever(small_index), load_model(tiny_model_dir, "cpu"))
+    result = gen.generate(
+        "find all log files older than 7 days and delete them", lang="bash", n=2, max_new_tokens=24
+    )
+    assert result.steps == []
+    assert len(result.candidates) == 1
+    # one grammar over the request's own documents: no per-step constraints
+    assert result.constraints and not any(c.startswith("step ") for c in result.constraints)
+    assert result.code
+
+
+def test_cli_explain_prints_the_steps_and_json_holds_them(dslgen_home: Path) -> None:
+    env = os.environ | {"DSLGEN_HOME": str(dslgen_home), "COLUMNS": "200"}
+    request = ["install the package nginx and start it on boot", "--lang", "ansible"]
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", *request, "--explain"], capture_output=True, env=env, timeout=120
+    )
+    assert proc.returncode == 0, proc.stderr.decode()
+    stderr = proc.stderr.decode()
+    assert "step 1: install the package nginx" in stderr
+    assert "step 2 (next task): start nginx on boot" in stderr
+    assert "documents: ansible.builtin.service" in stderr
+    proc = subprocess.run(
+        [sys.executable, "-m", "codegen", *request, "--json"], capture_output=True, env=env, timeout=120
+    )
+    steps = json.loads(proc.stdout)["steps"]
+    assert [(s["nl"], s["docs"][0], s["join"]) for s in steps] == [
+        ("install the package nginx", "ansible.builtin.apt", ""),
+        ("start nginx on boot", "ansible.builtin.service", "task"),
+    ]
