@@ -80,6 +80,7 @@ _OBJECT_END = _word_set(
     """
 )
 _DETERMINERS = _word_set("a an the all every")
+_POSSESSIVE = re.compile(r"\b(?:its|their)\b", re.I)
 # Words naming what kind of thing the object is, before its name: "the directory build".
 _KINDS = _word_set("archive directory file folder git group new package repo repository service tarball user")
 # Objects that name the previous command's output rather than a thing of their own.
@@ -163,6 +164,12 @@ def _mentions_pronoun(text: str) -> bool:
     return any(w in PRONOUNS for w in _words(text))
 
 
+def _refers_back(rest: str) -> bool:
+    """The clause acts on what the previous one named or printed: "delete them", "set their SGID
+    bit", "save the output to a file"."""
+    return _mentions_pronoun(rest) or bool(_POSSESSIVE.search(rest)) or bool(_OUTPUT_WORDS.match(rest))
+
+
 def _replace_pronouns(text: str, referent: str) -> str:
     return re.sub(r"\b(?:it|them|those|these|him|her)\b(?!\s+\w+s\b)", referent, text, flags=re.I)
 
@@ -177,6 +184,16 @@ def _consumes_output(clause: Clause) -> bool:
     if clause.verb == "search" and rest.lower().startswith("for ") and " in " not in rest:
         return True  # "… and search for PATH": in what the previous command printed
     return bool(_FILTER_PHRASES.match(clause.text.lower()))
+
+
+_MODIFIER_LEAD = _DETERMINERS | _word_set("for of with without")
+
+
+def _ends_in_verb_modifier(piece: str) -> bool:
+    """ "files with read and write permissions": a verb after a preposition or determiner modifies a
+    noun, so the "and" after it joins two modifiers, not two clauses."""
+    words = piece.lower().split()
+    return len(words) >= 2 and words[-1] in VERBS and words[-2] in _MODIFIER_LEAD
 
 
 def _pieces(text: str) -> list[str]:
@@ -194,7 +211,7 @@ def split_request(text: str, lang: str) -> Plan:
     # join pieces that are not clauses back onto the previous one ("nginx and git")
     groups: list[str] = [parts[0]]
     for sep, piece in zip(parts[1::2], parts[2::2], strict=True):
-        if _clause(piece) is None:
+        if _clause(piece) is None or _ends_in_verb_modifier(groups[-1]):
             groups[-1] += sep + piece
         else:
             groups.append(piece)
@@ -252,11 +269,19 @@ def _steps(text: str, clauses: list[Clause], lang: str) -> list[Step]:
         previous = clauses[i - 1]
         if _consumes_output(clause):
             # a pipeline stage reads lines, not the named thing: "sort them by size" -> "sort by size"
-            stage = re.sub(r"\s*\b(?:it|them|those|these)\b", "", clause.text, flags=re.I)
+            stage = re.sub(
+                r"\s*\b(?:(?:of|from|in|on)\s+)?(?:it|them|(?:those|these)(?:\s+\w+)?)\b",
+                "",
+                clause.text,
+                flags=re.I,
+            )
             steps.append(Step(" ".join(stage.split()), "pipe", True))
-        elif refers and (previous.verb in SEARCH_VERBS or clause.verb in OUTPUT_VERBS):
-            # `find … -delete` / `-exec …`: the search command does it; "download … and save it as
-            # page.html": the command's output option or a redirect. One step for the lot.
+        elif previous.verb in SEARCH_VERBS or (
+            clause.verb in OUTPUT_VERBS and (refers or _refers_back(clause.rest))
+        ):
+            # `find … -delete` / `-exec …` / `-printf`: the search command acts on what it found (in
+            # NL2Bash, "find … and <verb> …" is one find command far more often than two); "download
+            # … and save it as page.html": the command's output option or a redirect. One step.
             return []
         else:
             steps.append(Step(nl, "and", refers))

@@ -75,6 +75,9 @@ def test_find_then_act_on_what_it_found_stays_one_command(text: str) -> None:
         ("compress and encrypt the file secret.txt", "bash"),  # one command may do both
         ("how do I count the words and lines in report.txt", "bash"),
         ("compile the program and then run it", "fortran"),  # a Fortran request is one program
+        ("list regular files with read and write permission for all users", "bash"),  # a modifier
+        ("find all directories under /srv and set their SGID bit", "bash"),  # find -exec chmod
+        ("display all files in the current directory and save the output to a file", "bash"),  # > file
     ],
 )
 def test_stays_single(text: str, lang: str) -> None:
