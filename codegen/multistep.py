@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from codegen.docs.record import DocRecord
 from codegen.retrieval import Hit, Retriever
 from codegen.steps import Step, split_request
 
@@ -31,7 +32,46 @@ def plan_steps(retriever: Retriever, task: str, lang: str, k: int) -> list[Plann
     plan = split_request(task, lang)
     if len(plan.steps) < 2:
         return [PlannedStep(Step(task), retriever.search(task, lang=lang, k=k))]
-    return [PlannedStep(s, retriever.search(s.nl, lang=lang, k=k)) for s in plan.steps]
+    planned = [PlannedStep(s, retriever.search(s.nl, lang=lang, k=k)) for s in plan.steps]
+    if lang == "bash":
+        planned = _fold_action_flags(retriever, planned)
+    if len(planned) < 2:
+        return [PlannedStep(Step(task), retriever.search(task, lang=lang, k=k))]
+    return planned
+
+
+def _verb_forms(verb: str) -> set[str]:
+    stem = verb[:-1] if verb.endswith("e") else verb
+    return {verb, verb + "s", verb + "es", stem + "ing", verb + "d", stem + "ed"}
+
+
+def has_action_flag(record: DocRecord, verb: str) -> bool:
+    """The command has an option named for `verb`: find's `-delete`, tar's `--remove-files`, rsync's
+    `--delete`. Only the name counts: descriptions open with generic verbs ("Set", "Print") that
+    folded "create a user and set a password for it" into `useradd`."""
+    forms = _verb_forms(verb.lower())
+    for option in record.schema.get("options", []):
+        for flag in option.get("flags", []):
+            name = flag.lstrip("-").split("-")[0].split("=")[0].lower()
+            if len(flag.lstrip("-")) > 1 and name in forms:
+                return True
+    return False
+
+
+def _fold_action_flags(retriever: Retriever, planned: list[PlannedStep]) -> list[PlannedStep]:
+    """A step acting on the previous step's thing, which the previous command does with one of its
+    own options, is part of that command: one step for both ("… and delete them": `find … -delete`)."""
+    folded = [planned[0]]
+    for current in planned[1:]:
+        last = folded[-1]
+        verb = current.step.nl.split(maxsplit=1)[0] if current.step.nl else ""
+        acts_on_it = current.step.link == "and" and current.step.refers_back and verb
+        if acts_on_it and last.hits and has_action_flag(retriever.record(last.hits[0]), verb):
+            nl = f"{last.step.nl} and {current.step.nl}"
+            folded[-1] = PlannedStep(Step(nl, last.step.link, last.step.refers_back), last.hits)
+            continue
+        folded.append(current)
+    return folded
 
 
 def combine(lang: str, parts: list[tuple[str, str]]) -> str:

@@ -76,7 +76,8 @@ _SEPARATOR = re.compile(
 _OBJECT_END = _word_set(
     """
     in into on onto to from with without by for at under over older newer larger smaller bigger
-    than that which who where when if as using via recursively after before between of named called
+    than that which who whose where when if as using via recursively after before between of named
+    called more less modified created containing matching ending starting
     """
 )
 _DETERMINERS = _word_set("a an the all every")

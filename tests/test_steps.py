@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from codegen.docs.index import DocIndex
-from codegen.multistep import combine, plan_steps
+from codegen.multistep import combine, has_action_flag, plan_steps
 from codegen.pipeline import Generator
 from codegen.retrieval import Retriever
 from codegen.steps import split_request
@@ -204,6 +204,17 @@ def test_each_step_gets_its_own_retrieval(small_index: DocIndex) -> None:
         Retriever(small_index), "install the package nginx and start it on boot", "ansible", 3
     )
     assert [p.top for p in planned] == ["ansible.builtin.apt", "ansible.builtin.service"]
+
+
+def test_a_step_the_previous_command_does_with_its_own_flag_folds_into_it(small_index: DocIndex) -> None:
+    retriever = Retriever(small_index)
+    find = retriever.record(retriever.search("find", lang="bash", k=1)[0])
+    assert has_action_flag(find, "delete")  # -delete
+    assert not has_action_flag(find, "copy") and not has_action_flag(find, "compress")
+    request = "list the files modified more than 7 days ago and delete them"
+    assert len(split_request(request, "bash").steps) == 2  # the text alone splits it
+    planned = plan_steps(retriever, request, "bash", 3)
+    assert [(p.step.nl, p.top) for p in planned] == [(request, "find")]
 
 
 def test_retrieval_only_result_shows_the_steps(small_index: DocIndex) -> None:
