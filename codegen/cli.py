@@ -262,6 +262,7 @@ def _print_result(result: Any, explain: bool) -> None:
         + ", ".join(d.name for d in result.docs[:3])
     )
     if explain:
+        _print_steps(result.steps)
         for d in result.docs:
             err.print(f"  {d.name} ({d.score:.2f}): {d.summary}", highlight=False)
         for line in result.constraints:
@@ -278,6 +279,19 @@ def _print_result(result: Any, explain: bool) -> None:
     for diag in result.warnings:
         if explain or diag.severity != "info":
             err.print(f"[yellow]{diag.severity}[/] ({diag.tool}): {diag.message}")
+
+
+def _print_steps(steps: list[Any]) -> None:
+    """A multi-step request's steps: what each retrieved and wrote, and how it joins the one before."""
+    from rich.markup import escape
+
+    joins = {"": "", "task": "next task", "pipe": "| ", "and": "&& "}
+    for number, step in enumerate(steps, 1):
+        how = f" ({joins.get(step.join, step.join).strip()})" if step.join else ""
+        err.print(f"[bold]step {number}[/]{how}: {escape(step.nl)}", highlight=False)
+        err.print(f"  documents: {', '.join(step.docs[:3]) or 'none'}", highlight=False)
+        if step.code:
+            err.print("  " + step.code.rstrip("\n").replace("\n", "\n  "), highlight=False, markup=False)
 
 
 def _docs_table(docs: list[Any], title: str) -> None:

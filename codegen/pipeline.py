@@ -5,15 +5,20 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from codegen.docs.index import DocIndex
 from codegen.docs.record import DocRecord
 from codegen.docs.registry import Progress, ensure_index
 from codegen.model.loading import LoadedModel, default_model_dir, load_model
+from codegen.multistep import PlannedStep, combine, plan_steps
 from codegen.prompt import build_prompt
 from codegen.request import check_request
-from codegen.result import Candidate, Diagnostic, DocHit, Result
+from codegen.result import Candidate, Diagnostic, DocHit, Result, StepResult
 from codegen.retrieval import Hit, Retriever
+
+if TYPE_CHECKING:  # decoding loads llguidance: imported when a model runs, not to serve retrieval
+    from codegen.decoding import Generation
 
 DEFAULT_TOP_K = 5
 # No repeated 3-gram of output tokens keeps small models out of loops that end at the token limit
@@ -60,6 +65,15 @@ class Generator:
             lang, _ = self.retriever.detect_language(task)
         return lang, self.retriever.search(task, lang=lang, k=k)
 
+    def plan(
+        self, task: str, lang: str | None = None, k: int = DEFAULT_TOP_K
+    ) -> tuple[str, list[PlannedStep]]:
+        """The language (given, or detected on the whole request) and the request's steps, each with
+        its own top-k documents; one step when the request has no steps of its own."""
+        if lang is None:
+            lang, _ = self.retriever.detect_language(task)
+        return lang, plan_steps(self.retriever, task, lang, k)
+
     def generate(
         self,
         task: str,
@@ -77,20 +91,29 @@ class Generator:
         problem = check_request(task)
         if problem is not None:
             return Result.error(id, "input", problem, lang=lang or "")
-        lang, hits = self.retrieve(task, lang, k)
-        result = Result(
-            id=id,
-            lang=lang,
-            docs=[DocHit(name=h.name, score=round(h.score, 4), dsl=h.dsl, summary=h.summary) for h in hits],
-        )
+        lang, planned = self.plan(task, lang, k)
+        result = Result(id=id, lang=lang, docs=_doc_hits(planned))
+        if len(planned) > 1:
+            result.steps = [
+                StepResult(p.step.nl, [h.name for h in p.hits], join=p.step.link) for p in planned
+            ]
         if self.model is None:
             result.warnings.append(
                 Diagnostic(
                     "model", "info", None, "no language model installed: showing the retrieved documentation"
                 )
             )
+        elif result.steps:
+            self._decode_steps(
+                result,
+                planned,
+                constrain=constrain,
+                seed=seed,
+                max_new_tokens=max_new_tokens,
+                no_repeat_ngram=no_repeat_ngram,
+            )
         else:
-            records = [self.retriever.record(h) for h in hits]
+            records = [self.retriever.record(h) for h in planned[0].hits]
             self._decode(
                 result,
                 task,
@@ -104,7 +127,7 @@ class Generator:
         result.seconds = round(time.perf_counter() - t0, 4)
         return result
 
-    def _decode(
+    def _sample(
         self,
         result: Result,
         task: str,
@@ -115,12 +138,11 @@ class Generator:
         seed: int | None,
         max_new_tokens: int,
         no_repeat_ngram: int,
-    ) -> None:
+    ) -> list[Generation] | None:
+        """Candidates for one request (or one step) on `records`, most likely first; None after a
+        grammar or decoding error, which goes into `result.errors`."""
         from codegen.decoding import DecodingError, generate
-        from codegen.fortran_lines import wrap_long_lines
         from codegen.grammar import GrammarError, build_grammar
-        from codegen.safety import assess
-        from codegen.validate import validate
 
         assert self.model is not None
         grammar = None
@@ -138,11 +160,12 @@ class Generator:
                 )
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
-                return
-            grammar, result.constraints = spec.text, spec.constraints
+                return None
+            grammar = spec.text
+            result.constraints += spec.constraints
             if spec.whole_program:  # its repeated lines are the shape: no n-gram ban, room to finish
                 no_repeat_ngram, max_new_tokens = 0, max(max_new_tokens, WHOLE_PROGRAM_TOKENS)
-        else:
+        elif not any(w.tool == "decoding" for w in result.warnings):
             result.warnings.append(
                 Diagnostic("decoding", "info", None, "decoded without grammar constraints")
             )
@@ -160,18 +183,44 @@ class Generator:
         )
         if isinstance(out, DecodingError):
             result.errors.append(Diagnostic("decoding", "error", None, out.message))
+            return None
+        if result.lang == "fortran":
+            from codegen.fortran_lines import wrap_long_lines
+
+            for gen in out:
+                gen.text = wrap_long_lines(gen.text)
+        return out
+
+    def _decode(
+        self,
+        result: Result,
+        task: str,
+        records: list[DocRecord],
+        *,
+        n: int,
+        constrain: bool,
+        seed: int | None,
+        max_new_tokens: int,
+        no_repeat_ngram: int,
+    ) -> None:
+        from codegen.validate import validate
+
+        out = self._sample(
+            result,
+            task,
+            records,
+            n=n,
+            constrain=constrain,
+            seed=seed,
+            max_new_tokens=max_new_tokens,
+            no_repeat_ngram=no_repeat_ngram,
+        )
+        if out is None:
             return
         checked = []
         for gen in out:
-            if result.lang == "fortran":
-                gen.text = wrap_long_lines(gen.text)
             verdict = validate(result.lang, gen.text, records)
-            if gen.error is not None:
-                verdict.errors.append(
-                    Diagnostic("decoding", "error", None, f"the grammar engine stopped: {gen.error}")
-                )
-            elif not gen.finished:
-                verdict.errors.append(Diagnostic("decoding", "error", None, "output cut at the token limit"))
+            verdict.errors += _generation_errors(gen)
             checked.append((gen, verdict))
         # the best candidate is the most likely valid one; decoding already sorted by likelihood
         checked.sort(key=lambda gv: not gv[1].ok)
@@ -180,8 +229,57 @@ class Generator:
         result.errors += verdict.errors
         result.warnings += verdict.warnings
         result.candidates = [Candidate(g.text, v.ok, round(g.score, 4)) for g, v in checked[1:]]
+        self._assess(result)
+
+    def _decode_steps(
+        self,
+        result: Result,
+        planned: list[PlannedStep],
+        *,
+        constrain: bool,
+        seed: int | None,
+        max_new_tokens: int,
+        no_repeat_ngram: int,
+    ) -> None:
+        """Each step decoded on its own documents and grammar (its most likely candidate), then the
+        combined code validated as a whole against all the steps' documents."""
+        from codegen.validate import validate
+
+        all_records: list[DocRecord] = []
+        for number, (shown, step) in enumerate(zip(result.steps, planned, strict=True), 1):
+            records = [self.retriever.record(h) for h in step.hits]
+            all_records += records
+            before = len(result.constraints)
+            out = self._sample(
+                result,
+                step.step.nl,
+                records,
+                n=1,
+                constrain=constrain,
+                seed=seed,
+                max_new_tokens=max_new_tokens,
+                no_repeat_ngram=no_repeat_ngram,
+            )
+            result.constraints[before:] = [f"step {number}: {c}" for c in result.constraints[before:]]
+            if out is None:
+                return
+            shown.code = out[0].text
+            for diag in _generation_errors(out[0]):
+                diag.message = f"step {number}: {diag.message}"
+                result.errors.append(diag)
+        result.code = combine(result.lang, [(s.join, s.code) for s in result.steps])
+        verdict = validate(result.lang, result.code, all_records)
+        result.valid = verdict.ok and not result.errors
+        result.errors += verdict.errors
+        result.warnings += verdict.warnings
+        self._assess(result)
+
+    @staticmethod
+    def _assess(result: Result) -> None:
         if result.lang == "bash":
-            safety = assess(best.text)
+            from codegen.safety import assess
+
+            safety = assess(result.code)
             result.risky = safety.risky
             result.warnings += safety.warnings()
 
@@ -190,3 +288,23 @@ class Generator:
             if isinstance(task, str):
                 task = Task(task)
             yield self.generate(task.nl, task.lang, id=task.id)
+
+
+def _generation_errors(gen: Generation) -> list[Diagnostic]:
+    if gen.error is not None:
+        return [Diagnostic("decoding", "error", None, f"the grammar engine stopped: {gen.error}")]
+    if not gen.finished:
+        return [Diagnostic("decoding", "error", None, "output cut at the token limit")]
+    return []
+
+
+def _doc_hits(planned: list[PlannedStep]) -> list[DocHit]:
+    """The documents used: each step's best first, in step order, then the steps' other hits."""
+    hits = [p.hits[0] for p in planned if p.hits] + [h for p in planned for h in p.hits[1:]]
+    seen: set[str] = set()
+    docs = []
+    for h in hits:
+        if h.name not in seen:
+            seen.add(h.name)
+            docs.append(DocHit(name=h.name, score=round(h.score, 4), dsl=h.dsl, summary=h.summary))
+    return docs

@@ -32,6 +32,17 @@ class Candidate:
 
 
 @dataclass(slots=True)
+class StepResult:
+    """One step of a multi-step request: its text (pronouns resolved), the documents its own
+    retrieval found, its code, and how that code attaches to the previous step's."""
+
+    nl: str
+    docs: list[str] = field(default_factory=list)  # names, best first
+    code: str = ""
+    join: str = ""  # "" (first step), "task" (next Ansible task), "pipe" (` | `), "and" (` && `)
+
+
+@dataclass(slots=True)
 class Result:
     id: str
     lang: str
@@ -44,6 +55,7 @@ class Result:
     candidates: list[Candidate] = field(default_factory=list)
     seconds: float = 0.0
     constraints: list[str] = field(default_factory=list)  # what the grammar allowed, one line per document
+    steps: list[StepResult] = field(default_factory=list)  # a multi-step request's steps; [] for one step
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
