@@ -4,7 +4,7 @@ detection over the union of the dev sets, query latency, index load time.
     python benchmarks/retrieval.py [--no-dense] [--limit N] [--tldr PATH] [--nl2bash PATH]
 
 Dev sets (everyday / unseen):
-- bash-everyday: NL2Bash's dev split (`split_rerun`); a hit is the line's first command that is not a
+- bash-everyday: NL2Bash's dev split (`split_rerun`, ids in benchmarks/splits/bash_everyday_dev.txt); a hit is the line's first command that is not a
   wrapper (`sudo find … | xargs rm` → find).
 - bash-unseen: every example of the tldr pages in benchmarks/splits/bash_dev.txt (their examples are not
   in the index; their man pages are, when one exists). A hit is the page's command: the page name or
@@ -95,11 +95,12 @@ def fortran_requests() -> list[Request]:
 
 
 def nl2bash_requests(path: Path) -> list[Request]:
+    dev = read_ids("bash_everyday_dev")
     out = []
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            name = main_command(row["cmd"]) if row["split_rerun"] == "dev" else ""
+            name = main_command(row["cmd"]) if row["id"] in dev else ""
             if name:
                 out.append(Request(row["id"], row["nl"], "bash", {name}))
     return out

@@ -15,11 +15,21 @@ from codegen.retrieval import ExampleMemory, Retriever
 from tests.conftest import FIXTURES
 
 SCRIPTS = FIXTURES / "user_code" / "scripts"
+PLAYBOOKS = FIXTURES / "user_code" / "playbooks"
 
 
 def test_scripts_are_found_by_suffix_or_shebang() -> None:
     shells, yamls = code_files(SCRIPTS)
     assert sorted(p.name for p in shells) == ["backup", "deploy.sh"] and yamls == []
+
+
+def test_named_module_tasks_of_playbooks_are_examples() -> None:
+    found = [(e.nl, e.target, e.dsl) for e in user_exemplars(PLAYBOOKS.parent) if e.dsl == "ansible"]
+    # debug is control flow, not a module call
+    assert found == [
+        ("Put the reverse proxy configuration in place", "ansible.builtin.template", "ansible"),
+        ("Bounce the web tier", "ansible.builtin.service", "ansible"),
+    ]
 
 
 def test_a_command_under_a_comment_is_an_example_and_every_command_counts() -> None:

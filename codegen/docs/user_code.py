@@ -88,10 +88,31 @@ def script_exemplars(path: Path) -> Iterator[Exemplar]:
         comment = []
 
 
+def playbook_exemplars(root: Path, paths: list[Path]) -> Iterator[Exemplar]:
+    """Named module tasks of the user's playbooks, roles and task files (Ansible's own parser finds the
+    module; short names resolve to FQCNs as for the real-role corpus)."""
+    from codegen.docs.ansible_fqcn import ModuleResolver
+    from codegen.docs.ansible_tasks import Source, parse_task_file
+
+    resolver = ModuleResolver()
+    for path in paths:
+        try:
+            text = path.read_text(encoding="utf-8", errors="replace")
+        except OSError:
+            continue
+        rel = path.relative_to(root).as_posix()
+        source = Source(project="user", role=rel, package="user", version="", file=rel, licence="")
+        tasks, _ = parse_task_file(text, source, resolver)
+        for task in tasks:
+            if task.kind == "module":
+                yield Exemplar(task.name, task.task_text, "ansible", task.module, "user")
+
+
 def user_exemplars(root: Path) -> Iterator[Exemplar]:
-    shells, _ = code_files(root)
+    shells, yamls = code_files(root)
     for path in shells:
         yield from script_exemplars(path)
+    yield from playbook_exemplars(root, yamls)
 
 
 def latest_change(root: Path) -> int:
