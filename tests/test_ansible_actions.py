@@ -46,6 +46,9 @@ def errors(module: str, body: str) -> list[str]:
         # plugins/action/unarchive.py
         ("ansible.builtin.unarchive", "src: a.tgz\ndest: /opt\ncopy: false\nremote_src: true", "mutually exclusive: copy|remote_src"),
         ("ansible.builtin.unarchive", "src: https://x.org/a.tgz\ndest: /opt", "URI src is only supported when remote_src"),
+        # modules/command.py (command and shell): "no command given"
+        ("ansible.builtin.command", "chdir: /tmp\ncreates: /tmp/x", "one of the following is required: _raw_params, cmd, argv"),
+        ("ansible.builtin.command", "cmd: ls\nargv: [ls]", "mutually exclusive: _raw_params|cmd|argv"),
         # plugins/action/script.py: the free-form string or cmd
         ("ansible.builtin.script", "chdir: /tmp", "one of the following is required: _raw_params, cmd"),
         # plugins/action/debug.py, pause.py, include_vars.py
@@ -133,7 +136,7 @@ def test_ansible_validator_takes_what_the_documented_spec_takes() -> None:
     assert "mutually exclusive" in " ".join(spec_errors(command, {RAW_PARAMS: "ls", "cmd": "ls"}))
 
 
-ACTION_DIR = Path(ansible.__file__).parent / "plugins" / "action"
+ANSIBLE_DIR = Path(ansible.__file__).parent
 
 
 @pytest.mark.parametrize("module", sorted(ACTIONS))
@@ -141,7 +144,7 @@ def test_the_action_table_names_what_the_installed_plugin_reads(module: str) -> 
     """Every option a rule names is read by the plugin of the installed ansible-core: a rule that
     drifts from Ansible's code fails here."""
     rules = ACTIONS[module]
-    source = (ACTION_DIR / Path(rules.plugin).name).read_text()
+    source = (ANSIBLE_DIR / rules.plugin).read_text()
     names = {n for g in (*rules.mutually_exclusive, *rules.required_one_of) for n in g}
     names |= set(rules.required) | {v.option for v in rules.values}
     for name in names:
