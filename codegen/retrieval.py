@@ -157,11 +157,15 @@ class ExampleMemory:
         self._last: dict[str, np.ndarray] = {}  # language -> cosines of the last request
         self.usage = table.usage
         self.known = (np.bincount(table.targets, minlength=len(index)) > 0).astype(np.float32)
-        dsl_of = np.array([DSLS.index(d) for d in index.dsl], dtype=np.int8)
-        example_dsl = dsl_of[table.targets] if len(table) else np.zeros(0, dtype=np.int8)
+        # builds sort documents by language and group the examples the same way, so a language's
+        # examples are those whose documents fall in its slice (no pass over every document's language)
         self.rows = {}
-        for i, dsl in enumerate(DSLS):
-            found = np.flatnonzero(example_dsl == i)
+        for dsl in DSLS:
+            docs = index.dsl_rows(dsl)
+            if isinstance(docs, slice):
+                found = np.flatnonzero((table.targets >= docs.start) & (table.targets < docs.stop))
+            else:  # no documents of the language (or, against the build's order, scattered ones)
+                found = np.flatnonzero(np.isin(table.targets, docs))
             self.rows[dsl] = slice(int(found[0]), int(found[-1]) + 1) if len(found) else slice(0, 0)
 
     def cosines(self, query_vector: np.ndarray, lang: str) -> tuple[np.ndarray, np.ndarray]:

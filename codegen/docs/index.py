@@ -230,7 +230,8 @@ def build_index(
         if progress:
             progress("writing index", 0, 1)
         _write_units(tmp, rows)
-        _write_records(tmp, records)
+        programs = [program(r) for r in records]
+        _write_records(tmp, records, programs)
         _write_bm25(tmp, records)
         if encoder is not None:
             texts = [document_text(r.name, r.summary) for r in records]
@@ -238,7 +239,7 @@ def build_index(
         exemplar_counts = write_exemplars(
             tmp,
             records,
-            [program(r) for r in records],
+            programs,
             exemplars(records) if exemplars is not None else default_exemplars(records),
             previous if reuse else None,
             encoder,
@@ -294,7 +295,7 @@ def _write_units(build: Path, rows: list[tuple[str, str, str, list[dict[str, Any
             fh.write(json.dumps({"source": src, "unit": uid, "fingerprint": fp, "records": recs}) + "\n")
 
 
-def _write_records(build: Path, records: list[DocRecord]) -> None:
+def _write_records(build: Path, records: list[DocRecord], programs: list[str]) -> None:
     offsets = np.zeros(len(records) + 1, dtype=np.int64)
     with open(build / "records.jsonl", "wb") as fh:
         for i, rec in enumerate(records):
@@ -306,7 +307,7 @@ def _write_records(build: Path, records: list[DocRecord]) -> None:
         "name": [r.name for r in records],
         "summary": [r.summary for r in records],
         "prior": [r.prior for r in records],
-        "program": [program(r) for r in records],
+        "program": programs,
     }
     (build / "meta.json").write_text(json.dumps(meta, ensure_ascii=False))
 
