@@ -113,11 +113,10 @@ class Generator:
                 no_repeat_ngram=no_repeat_ngram,
             )
         else:
-            records = [self.retriever.record(h) for h in planned[0].hits]
             self._decode(
                 result,
                 task,
-                records,
+                planned[0].hits,
                 n=n,
                 constrain=constrain,
                 seed=seed,
@@ -127,11 +126,17 @@ class Generator:
         result.seconds = round(time.perf_counter() - t0, 4)
         return result
 
+    def _examples(self, task: str, lang: str, hits: list[Hit]) -> list[tuple[str, str]]:
+        """The closest examples of the best-ranked document, for a model trained to read them."""
+        if self.model is None or not self.model.prompt_examples or not hits:
+            return []
+        return self.retriever.nearest_examples(task, lang, hits[0].position, self.model.prompt_examples)
+
     def _sample(
         self,
         result: Result,
         task: str,
-        records: list[DocRecord],
+        hits: list[Hit],
         *,
         n: int,
         constrain: bool,
@@ -139,12 +144,13 @@ class Generator:
         max_new_tokens: int,
         no_repeat_ngram: int,
     ) -> list[Generation] | None:
-        """Candidates for one request (or one step) on `records`, most likely first; None after a
-        grammar or decoding error, which goes into `result.errors`."""
+        """Candidates for one request (or one step) on the documents of `hits`, most likely first;
+        None after a grammar or decoding error, which goes into `result.errors`."""
         from codegen.decoding import DecodingError, generate
         from codegen.grammar import GrammarError, build_grammar
 
         assert self.model is not None
+        records = [self.retriever.record(h) for h in hits]
         grammar = None
         if constrain:
             try:
@@ -172,7 +178,7 @@ class Generator:
         out = generate(
             self.model.model,
             self.model.tokenizer,
-            build_prompt(task, result.lang, records),
+            build_prompt(task, result.lang, records, self._examples(task, result.lang, hits)),
             grammar,
             n=n,
             temperature=0.0 if seed is None else 0.8,
@@ -195,7 +201,7 @@ class Generator:
         self,
         result: Result,
         task: str,
-        records: list[DocRecord],
+        hits: list[Hit],
         *,
         n: int,
         constrain: bool,
@@ -205,10 +211,11 @@ class Generator:
     ) -> None:
         from codegen.validate import validate
 
+        records = [self.retriever.record(h) for h in hits]
         out = self._sample(
             result,
             task,
-            records,
+            hits,
             n=n,
             constrain=constrain,
             seed=seed,
@@ -247,13 +254,12 @@ class Generator:
 
         all_records: list[DocRecord] = []
         for number, (shown, step) in enumerate(zip(result.steps, planned, strict=True), 1):
-            records = [self.retriever.record(h) for h in step.hits]
-            all_records += records
+            all_records += [self.retriever.record(h) for h in step.hits]
             before = len(result.constraints)
             out = self._sample(
                 result,
                 step.step.nl,
-                records,
+                step.hits,
                 n=1,
                 constrain=constrain,
                 seed=seed,

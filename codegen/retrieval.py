@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ import numpy as np
 
 from codegen.docs.record import DSLS, DocRecord
 from codegen.errors import InputError
+from codegen.prompt import usable_example
 from codegen.ranking import FEATURES, Candidates, LinearRanker, candidates
 
 if TYPE_CHECKING:
@@ -126,6 +128,8 @@ class DenseScorer:
             )
         self._encoder = SentenceEncoder()
         self._last: tuple[str, np.ndarray] | None = None
+        # request vectors computed ahead in batches (the fine-tuning set's 60,000 requests)
+        self.known: dict[str, np.ndarray] = {}
         model, self._vectors = found
         if model != self._encoder.name:
             raise InputError(
@@ -135,6 +139,8 @@ class DenseScorer:
 
     def embed(self, query: str) -> np.ndarray:
         """The request's unit vector (the last one is kept: documents and examples both need it)."""
+        if query in self.known:
+            return self.known[query]
         if self._last is None or self._last[0] != query:
             self._last = (query, self._encoder.encode([query])[0])
         return self._last[1]
@@ -167,6 +173,18 @@ class ExampleMemory:
             else:  # no documents of the language (or, against the build's order, scattered ones)
                 found = np.flatnonzero(np.isin(table.targets, docs))
             self.rows[dsl] = slice(int(found[0]), int(found[-1]) + 1) if len(found) else slice(0, 0)
+        self._programs = index.programs
+        self._by_program: dict[str, np.ndarray] | None = None
+
+    def program_documents(self, position: int) -> np.ndarray:
+        """The documents of the program document `position` belongs to (git's examples vote for `git`,
+        a request may rank `git-commit` first)."""
+        if self._by_program is None:
+            grouped: dict[str, list[int]] = {}
+            for p, program in enumerate(self._programs):
+                grouped.setdefault(program, []).append(p)
+            self._by_program = {prog: np.asarray(ps, dtype=np.int32) for prog, ps in grouped.items()}
+        return self._by_program[self._programs[position]]
 
     def cosines(self, query_vector: np.ndarray, lang: str) -> tuple[np.ndarray, np.ndarray]:
         """(cosine of each example of `lang` to the request, the document each calls). The last
@@ -266,15 +284,18 @@ class Retriever:
             )
         return self._reads
 
-    def search(self, query: str, lang: str | None = None, k: int = 5) -> list[Hit]:
-        """Top-k documents for `query`, restricted to `lang` when given."""
+    def search(
+        self, query: str, lang: str | None = None, k: int = 5, leave_out: np.ndarray | None = None
+    ) -> list[Hit]:
+        """Top-k documents for `query`, restricted to `lang` when given; `leave_out` as for
+        `candidates` (training data leaves a pair's own example out)."""
         if lang is not None and lang not in DSLS:
             raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(DSLS)}")
         scores = self.documentation_scores(query, lang)
         if scores is None:
             return []
         if lang in self.rankers:
-            return self._ranked(query, scores, lang, k)
+            return self._ranked(query, scores, lang, k, leave_out)
         return self._top(scores, k)
 
     def documentation_scores(self, query: str, lang: str | None) -> np.ndarray | None:
@@ -299,8 +320,10 @@ class Retriever:
             cosines[leave_out] = -np.inf
         return candidates(scores, rows, cosines, targets, self.memory.usage, self.memory.known)
 
-    def _ranked(self, query: str, scores: np.ndarray, lang: str, k: int) -> list[Hit]:
-        found = self.candidates(query, scores, lang)
+    def _ranked(
+        self, query: str, scores: np.ndarray, lang: str, k: int, leave_out: np.ndarray | None
+    ) -> list[Hit]:
+        found = self.candidates(query, scores, lang, leave_out)
         ranked = np.full(len(self.index), np.nan, dtype=np.float32)
         ranked[found.positions] = self.rankers[lang].scores(found.features)
         hits = self._top(ranked, k)
@@ -340,6 +363,42 @@ class Retriever:
                 distinct.append((p, s))
         idx = self.index
         return [Hit(p, idx.dsl[p], idx.names[p], idx.summaries[p], s) for p, s in distinct[:k]]
+
+    def nearest_examples(
+        self,
+        query: str,
+        lang: str,
+        position: int,
+        k: int,
+        keep: Callable[[str, str], bool] = usable_example,
+    ) -> list[tuple[str, str]]:
+        """Up to k (request, code) examples of the memory that call the program of document `position`,
+        closest to `query` first, among those `keep` accepts (training also leaves out the request's own
+        pair); none without an example memory."""
+        if self.memory is None or self.dense is None or k <= 0:
+            return []
+        cosines, targets = self.memory.cosines(self.dense.embed(query), lang)
+        rows = np.flatnonzero(np.isin(targets, self.memory.program_documents(position)))
+        start = self.memory.rows[lang].start
+        found: list[tuple[str, str]] = []
+        for row in rows[np.argsort(-cosines[rows], kind="stable")]:
+            nl, code, _ = self.memory.table.text(start + int(row))
+            if keep(nl, code):
+                found.append((nl, code))
+                if len(found) == k:
+                    break
+        return found
+
+    def nearest_example(self, query: str, lang: str) -> tuple[str, str] | None:
+        """The (request, code) of the memory's example closest to `query` in `lang`, whatever it calls;
+        None without an example memory or examples of `lang`."""
+        if self.memory is None or self.dense is None:
+            return None
+        cosines, _ = self.memory.cosines(self.dense.embed(query), lang)
+        if not cosines.size:
+            return None
+        nl, code, _ = self.memory.table.text(self.memory.rows[lang].start + int(np.argmax(cosines)))
+        return nl, code
 
     def example_evidence(self, query: str) -> dict[str, float]:
         """For each language with an example memory, how close the request is to its nearest example."""

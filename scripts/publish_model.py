@@ -2,10 +2,12 @@
 
     python scripts/publish_model.py [--finetune runs/finetune] [--pretrain runs/pretrain] [--out models/default]
 
-Copies the fine-tuned run's Hugging Face directory (config, safetensors weights, tokenizer), checks
-the size limit (30 MB), and writes README.md (the model card) from what the runs recorded: shape,
-tokenizer, data manifests, steps, tokens, time, and the dev metrics in
-benchmarks/results/model_quality.json when that file describes this model.
+Copies the fine-tuned run's Hugging Face directory (config, safetensors weights, tokenizer, and the
+prompt format when its pairs carried examples), checks the size limit (30 MB), and writes README.md
+(the model card) from what the runs recorded: shape, tokenizer, data manifests, steps, tokens, time,
+and the dev metrics in benchmarks/results/model_quality.json when that file describes this model.
+A run that continued from a published model (its `init_from` holds a training.json) keeps that
+model's stages before its own; otherwise the stages are --pretrain then --finetune.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ FILES = (
     "tokenizer.json",
     "tokenizer_config.json",
 )
+OPTIONAL_FILES = ("prompt.json",)  # codegen.prompt.PROMPT_FILE: absent for documentation-only prompts
 LIMIT_BYTES = 30 * 1024 * 1024
 
 
@@ -33,6 +36,19 @@ def _stage(run: Path) -> dict:
     ]
     run_info = json.loads((run / "run.json").read_text())
     return {**info, "last_eval_loss": evals[-1]["eval_loss"] if evals else None, "run": run_info}
+
+
+def _stages(pretrain: Path, finetune: Path) -> dict[str, dict]:
+    """The stages that made the fine-tuned run, in order: a published model it continued from brings its
+    own (read before the run's weights overwrite it)."""
+    last = _stage(finetune)
+    start = Path(last["config"].get("init_from") or "")
+    if not start.is_absolute():
+        start = ROOT / start
+    if (start / "training.json").is_file() and (start / "config.json").is_file():
+        earlier = json.loads((start / "training.json").read_text())
+        return {**earlier, finetune.name: last}
+    return {"pretrain": _stage(pretrain), "finetune": last}
 
 
 def _corpus(name: str) -> dict:
@@ -49,18 +65,19 @@ def _quality_table(out: Path) -> str:
         return f"Not measured for this directory ({path.name} describes {data['model']}).\n"
     lines = [
         f"Measured {data['date']} with `{data['command']}` (dev splits; sample of {data['limit']} per suite,",
-        "fortran-dev: all tasks).",
+        "fortran-dev: all tasks). Everyday suites: bash-everyday, ansible-real; unseen: bash-dev, ansible-dev.",
         "",
-        "| language | metric | constrained | unconstrained |",
-        "|---|---|---|---|",
+        "| suite | metric | constrained | unconstrained | nearest example |",
+        "|---|---|---|---|---|",
     ]
     ours, free = out.resolve().name, f"{out.resolve().name}-unconstrained"  # model_quality's names
-    for lang, systems in data["languages"].items():
+    for suite, systems in data["suites"].items():
         for metric, value in systems.get(ours, {}).items():
             if metric in ("examples", "seconds"):
                 continue
             other = systems.get(free, {}).get(metric)
-            lines.append(f"| {lang} | {metric} | {_fmt(value)} | {_fmt(other)} |")
+            lookup = systems.get("nearest-example", {}).get(metric)
+            lines.append(f"| {suite} | {metric} | {_fmt(value)} | {_fmt(other)} | {_fmt(lookup)} |")
     return "\n".join(lines) + "\n"
 
 
@@ -68,30 +85,57 @@ def _fmt(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "–" if value is None else str(value)
 
 
-def model_card(out: Path, pretrain: dict, finetune: dict) -> str:
+def model_card(out: Path, stages: dict[str, dict]) -> str:
     config = json.loads((out / "config.json").read_text())
-    params = finetune["run"]["parameters"]
-    code, pairs = _corpus("code-v1"), _corpus("finetune-v1")
+    last = list(stages.values())[-1]
+    params = last["run"]["parameters"]
+    pretrain = next((s for s in stages.values() if s["config"]["stage"] == "pretrain"), None)
+    corpus = pretrain["config"]["corpus"] if pretrain else "code-v1"
+    code = _corpus(corpus)
     code_sizes = {
         lang: sum(v["bytes"] for k, v in s.items() if k == "train")
         for lang, s in code.get("sizes", {}).items()
     }
-    pair_sizes = {lang: s.get("train", {}).get("pairs", 0) for lang, s in pairs.get("sizes", {}).items()}
-    stages = []
-    for name, stage in (("pretraining", pretrain), ("fine-tuning", finetune)):
+    tuned = [s["config"]["pairs"] for s in stages.values() if s["config"]["stage"] == "finetune"]
+    pair_lines = []
+    for name in dict.fromkeys(tuned):
+        pairs = _corpus(name)
+        sizes = {lang: s.get("train", {}).get("pairs", 0) for lang, s in pairs.get("sizes", {}).items()}
+        shown = pairs.get("prompt_examples", 0)
+        pair_lines.append(
+            f"  - `{name}` (corpora/{name}.json), train split, pairs per language: {json.dumps(sizes)}; "
+            + (
+                f"prompts carry the {shown} closest examples of the best-ranked document."
+                if shown
+                else "documentation-only prompts."
+            )
+        )
+    rows = []
+    for name, stage in stages.items():
         cfg = stage["config"]
-        stages.append(
+        rows.append(
             f"| {name} | `{stage['run']['config'].get('out')}` | {stage['steps']:,} | {stage['tokens']:,} | "
             f"{stage['seconds'] / 60:.0f} min | {stage['processes']} | {cfg['batch_size'] * cfg['grad_accum']} x "
             f"{cfg['seq_len']} | {cfg['lr']} | {stage['run']['autocast'] or 'fp32'} | {stage['last_eval_loss']} |"
         )
+    prompt = json.loads((out / "prompt.json").read_text()) if (out / "prompt.json").is_file() else {}
+    prompt_text = (
+        f"request + snippets of the retrieved documentation + the {prompt['examples']} closest examples of the "
+        "best-ranked document from the example memory"
+        if prompt.get("examples")
+        else "request + snippets of the retrieved documentation"
+    )
+    reproduce = ", ".join(
+        f"`dslgen train {s['config']['stage']} -c configs/{Path(s['config']['out']).name}.toml`"
+        for s in stages.values()
+    )
     return f"""# dslgen default model
 
 A {params / 1e6:.1f}M-parameter Llama decoder (`LlamaForCausalLM`: hidden {config["hidden_size"]},
 {config["num_hidden_layers"]} layers, {config["num_attention_heads"]} heads, tied embeddings, context
 {config["max_position_embeddings"]}) trained on this project's 2-core CPU with `dslgen train`. It writes
 Ansible tasks, Bash commands and Fortran programs from a prompt made by `codegen.prompt.build_prompt`
-(request + snippets of the retrieved documentation); dslgen's grammar keeps its output inside the
+({prompt_text}); dslgen's grammar keeps its output inside the
 documented modules, keys, flags and routines. Weights are stored as bfloat16 safetensors; dslgen
 loads them as float32 on CPUs.
 
@@ -100,15 +144,19 @@ loads them as float32 on CPUs.
 `tokenizer.json`.
 
 ## Data
-- Pretraining: corpus `code-v1` (corpora/code-v1.json), train split, bytes per language:
+- Pretraining: corpus `{corpus}` (corpora/{corpus}.json), train split, bytes per language:
   {json.dumps(code_sizes)}. Fortran from PyPI sdists (BSD-licensed scipy releases, files listed in the
   manifest), tldr pages (CC-BY 4.0, (c) the tldr-pages team and contributors), NL2Bash (MIT),
   and the EXAMPLES of the installed Ansible modules (licences per collection, mostly GPL-3.0-or-later).
-- Fine-tuning: `finetune-v1` (corpora/finetune-v1.json), train split, pairs per language:
-  {json.dumps(pair_sizes)}; tldr examples, NL2Bash pairs, Ansible EXAMPLES tasks (name -> task),
-  and Fortran pairs derived from the indexed Fortran documentation. Loss on the code only.
+- Fine-tuning, one stage per set, loss on the code only:
+{chr(10).join(pair_lines)}
+  tldr examples, NL2Bash pairs, Ansible EXAMPLES tasks (name -> task), named tasks of real roles from
+  PyPI packages (corpora/ansible-tasks.json; finetune-v2 on), and Fortran pairs derived from the
+  indexed Fortran documentation.
 - Held out: every split is by library (tldr page / command, Ansible module, Fortran routine;
-  codegen/splits.py), so the dev metrics below are on commands and modules the model never saw.
+  codegen/splits.py), so the unseen dev metrics below are on commands and modules the model never saw;
+  from finetune-v2 on, NL2Bash's own dev/test split and the dev/test roles of the real-task corpus are
+  held out too (the everyday dev sets).
 
 This model was trained on tldr-pages content: credit the tldr-pages team and contributors
 (CC-BY 4.0) wherever it is redistributed.
@@ -116,10 +164,10 @@ This model was trained on tldr-pages content: credit the tldr-pages team and con
 ## Training
 | stage | run | steps | tokens | time | processes | batch x length | peak lr | autocast | last dev loss |
 |---|---|---|---|---|---|---|---|---|---|
-{chr(10).join(stages)}
+{chr(10).join(rows)}
 
-Reproduce: `dslgen train pretrain -c configs/pretrain.toml`, `dslgen train data`,
-`dslgen train finetune -c configs/finetune.toml`, then `python scripts/publish_model.py`.
+Reproduce, stage by stage: {reproduce}; `dslgen train data --name <pairs> [--examples 0]`
+builds a stage's pair set; then `python scripts/publish_model.py --finetune <last run>`.
 
 ## Dev metrics
 {_quality_table(out)}
@@ -139,19 +187,22 @@ def main() -> None:
         args.out.mkdir(parents=True, exist_ok=True)
         for name in FILES:
             shutil.copy2(args.finetune / "model" / name, args.out / name)
-    size = sum((args.out / name).stat().st_size for name in FILES)
+        for name in OPTIONAL_FILES:
+            source = args.finetune / "model" / name
+            if source.is_file():
+                shutil.copy2(source, args.out / name)
+            else:
+                (args.out / name).unlink(missing_ok=True)
+    present = [name for name in (*FILES, *OPTIONAL_FILES) if (args.out / name).is_file()]
+    size = sum((args.out / name).stat().st_size for name in present)
     if size > LIMIT_BYTES:
         raise SystemExit(f"{args.out} holds {size / 2**20:.1f} MB, over the 30 MB limit")
     if args.card_only:  # the runs may be gone: the published directory records its stages
         stages = json.loads((args.out / "training.json").read_text())
-        pretrain, finetune = stages["pretrain"], stages["finetune"]
     else:
-        pretrain, finetune = _stage(args.pretrain), _stage(args.finetune)
-    card = model_card(args.out, pretrain, finetune)
-    (args.out / "README.md").write_text(card)
-    (args.out / "training.json").write_text(
-        json.dumps({"pretrain": pretrain, "finetune": finetune}, indent=1) + "\n"
-    )
+        stages = _stages(args.pretrain, args.finetune)
+    (args.out / "training.json").write_text(json.dumps(stages, indent=1) + "\n")
+    (args.out / "README.md").write_text(model_card(args.out, stages))
     print(f"published {args.out} ({size / 2**20:.1f} MB)")
 
 

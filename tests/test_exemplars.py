@@ -206,3 +206,69 @@ def test_only_training_roles_of_the_task_corpus_enter_the_memory(tmp_path: Path)
     kept = [e.nl for e in ansible_task_exemplars(path)]
     expected = [r["name"] for r in rows if r["kind"] == "module" and split_of(f"acme/{r['role']}") == "train"]
     assert kept == expected and 0 < len(kept) < 12
+
+
+def test_nearest_examples_are_those_of_the_documents_program_closest_first(memory_index: DocIndex) -> None:
+    retriever = Retriever(memory_index, dense=True)
+    retriever.memory = ExampleMemory(memory_index)
+    du = memory_index.position("bash", "du")
+    assert du is not None
+    found = retriever.nearest_examples("how much space does each folder take", "bash", du, 5)
+    assert found == [
+        ("show how much space each folder takes", "du -sh *"),
+        ("disk usage of the current directory in human units", "du -h ."),
+    ]
+    assert retriever.nearest_examples("how much space", "bash", du, 1) == found[:1]
+    # what `keep` refuses (a training pair's own example) is skipped, not counted
+    skip_own = retriever.nearest_examples(
+        "how much space does each folder take", "bash", du, 5, keep=lambda nl, code: code != "du -sh *"
+    )
+    assert skip_own == found[1:]
+    assert retriever.nearest_example("pack the logs folder into one archive", "bash") == (
+        "pack the logs folder into one archive",
+        "tar czf logs.tgz logs",
+    )
+
+
+def test_exemplar_prompts_leave_the_pairs_own_example_out(memory_index: DocIndex) -> None:
+    from codegen.training.corpus.finetune import with_prompts
+    from codegen.training.corpus.pairs import Pair
+
+    retriever = Retriever(memory_index, dense=True)
+    retriever.memory = ExampleMemory(memory_index)
+    retriever.rankers = {}  # documentation ranking: the test is about the examples
+    pair = Pair("p", "bash", "show how much space each folder takes", "du -sh *", "train", "nl2bash", "du")
+    (row,) = with_prompts([pair], retriever, lambda _m: None, examples=3)
+    assert row["retrieved"][0] == "du"
+    assert "# example: disk usage of the current directory in human units\ndu -h .\n" in row["prompt"]
+    assert "du -sh *" not in row["prompt"] and row["examples"] == 1
+    assert row["prompt"].endswith("# task: show how much space each folder takes\n# code:\n")
+
+
+def test_the_generator_shows_a_model_trained_on_examples_the_closest_ones(
+    memory_index: DocIndex, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import codegen.decoding
+    from codegen.model.loading import LoadedModel
+    from codegen.pipeline import Generator
+
+    prompts: list[str] = []
+
+    def decode(model: object, tokenizer: object, prompt: str, *args: object, **kwargs: object) -> object:
+        prompts.append(prompt)
+        return codegen.decoding.DecodingError("grammar", "stopped by the test")
+
+    monkeypatch.setattr(codegen.decoding, "generate", decode)
+    retriever = Retriever(memory_index, dense=True)
+    retriever.memory = ExampleMemory(memory_index)
+    retriever.rankers = {}
+    request = "show how much space each folder takes"
+    for examples in (0, 1):
+        model = LoadedModel(
+            model=None, tokenizer=None, device="cpu", path=Path("m"), prompt_examples=examples
+        )
+        Generator(memory_index, retriever, model).generate(request, lang="bash")
+    without, with_one = prompts
+    assert "# example:" not in without
+    assert with_one.count("# example:") == 1
+    assert "# example: show how much space each folder takes\ndu -sh *\n" in with_one

@@ -123,6 +123,14 @@ class ExemplarTable:
             row = json.loads(fh.read(int(offsets[i + 1]) - int(offsets[i])))
         return row["nl"], row["code"], row["source"]
 
+    def requests(self, rows: slice) -> list[str]:
+        """The request of each example in `rows`, read in one pass."""
+        offsets = np.load(self.path / "exemplar-offsets.npy", mmap_mode="r")
+        with open(self.path / "exemplars.jsonl", "rb") as fh:
+            fh.seek(int(offsets[rows.start]))
+            lines = fh.read(int(offsets[rows.stop]) - int(offsets[rows.start])).splitlines()
+        return [json.loads(line)["nl"] for line in lines]
+
 
 def write_exemplars(
     build: Path,

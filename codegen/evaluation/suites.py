@@ -11,6 +11,10 @@
   execution-based evaluation (`dslgen eval --suite bash-exec --execute`).
 - hpc-dev, hpc-test: the tasks of benchmarks/data/hpc_tasks.jsonl (BLAS, LAPACK, OpenMP, MPI, array
   intrinsics; made by benchmarks/hpc/tasks.py) listed in hpc_dev.txt / hpc_test.txt.
+- bash-everyday: everyday Bash requests, NL2Bash's dev split (`split_rerun`; ids in
+  bash_everyday_dev.txt) from ../shared/data/bash/nl2bash.jsonl.gz. Ids: `nl2bash/123`.
+- ansible-real: everyday Ansible requests, the named module tasks of the real roles listed in
+  ansible_real_dev.txt (split by project/role), from the corpus `dslgen index fetch-examples` writes.
 
 A sample (`limit`) is the first N examples by a hash of their id, so every system run with the same
 limit gets the same examples, spread over all pages or modules rather than the first ones.
@@ -24,6 +28,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
+from codegen.docs.exemplars import ansible_tasks_file
 from codegen.docs.index import DocIndex
 from codegen.errors import InputError
 from codegen.evaluation.data import EvalExample, read_examples
@@ -31,10 +36,20 @@ from codegen.evaluation.data import EvalExample, read_examples
 REPO = Path(__file__).resolve().parents[2]
 SPLITS = REPO / "benchmarks" / "splits"
 TLDR_PAGES = REPO.parent / "shared" / "data" / "bash" / "tldr_pages.jsonl.gz"
+NL2BASH = REPO.parent / "shared" / "data" / "bash" / "nl2bash.jsonl.gz"
 FORTRAN_TASKS = REPO / "benchmarks" / "data" / "fortran_tasks.jsonl"
 BASH_EXEC_TASKS = REPO / "benchmarks" / "data" / "bash_exec_tasks.jsonl"
 HPC_TASKS = REPO / "benchmarks" / "data" / "hpc_tasks.jsonl"
-SUITES = ("bash-dev", "ansible-dev", "fortran-dev", "bash-exec", "hpc-dev", "hpc-test")
+SUITES = (
+    "bash-dev",
+    "ansible-dev",
+    "bash-everyday",
+    "ansible-real",
+    "fortran-dev",
+    "bash-exec",
+    "hpc-dev",
+    "hpc-test",
+)
 _SAMPLE_SALT = "dslgen-eval-sample-v1"
 
 
@@ -78,6 +93,33 @@ def ansible_dev(
     return examples
 
 
+def bash_everyday(path: Path = NL2BASH, split: Path = SPLITS / "bash_everyday_dev.txt") -> list[EvalExample]:
+    if not path.is_file():
+        raise InputError(f"{path}: the NL2Bash pairs for bash-everyday are missing")
+    ids = set(read_split(split))
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        rows = [json.loads(line) for line in fh if line.strip()]
+    return [EvalExample(r["id"], r["nl"], "bash", r["cmd"]) for r in rows if r["id"] in ids]
+
+
+def ansible_real(
+    path: Path | None = None, split: Path = SPLITS / "ansible_real_dev.txt"
+) -> list[EvalExample]:
+    path = path or ansible_tasks_file()
+    if not path.is_file():
+        raise InputError(f"{path}: no real-task corpus; run `dslgen index fetch-examples` for ansible-real")
+    roles = set(read_split(split))
+    examples = []
+    with open(path, encoding="utf-8") as fh:
+        for line in fh:
+            row = json.loads(line)
+            if row.get("kind", "module") != "module" or not row.get("module") or not row.get("name"):
+                continue
+            if f"{row['project']}/{row['role']}" in roles:
+                examples.append(EvalExample(row["id"], row["name"], "ansible", row["task_text"]))
+    return examples
+
+
 def fortran_dev(path: Path = FORTRAN_TASKS) -> list[EvalExample]:
     if not path.is_file():
         raise InputError(f"fortran-dev reads {path}, which does not exist yet")
@@ -99,6 +141,10 @@ def load_suite(name: str, index: Callable[[], DocIndex]) -> list[EvalExample]:
         return bash_dev()
     if name == "ansible-dev":
         return ansible_dev(index())
+    if name == "bash-everyday":
+        return bash_everyday()
+    if name == "ansible-real":
+        return ansible_real()
     if name == "fortran-dev":
         return fortran_dev()
     if name == "bash-exec":

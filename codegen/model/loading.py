@@ -17,6 +17,7 @@ from typing import Any
 
 from codegen.errors import InputError
 from codegen.extras import require_training_stack
+from codegen.prompt import prompt_examples
 from codegen.torch_compat import load_torch_dynamo
 
 SMALL_MODEL_PARAMS = 300_000_000
@@ -31,6 +32,7 @@ class LoadedModel:
     tokenizer: Any
     device: str
     path: Path
+    prompt_examples: int = 0  # closest examples its prompts carry (codegen.prompt.prompt_examples)
 
 
 def default_model_dir() -> Path | None:
@@ -70,9 +72,10 @@ def load_model(path: str | Path, device: str = "auto", runtime: str = "auto") ->
     if runtime == "numpy" and reason is not None:
         raise InputError(f"{path}: the numpy runtime cannot run this model ({reason})")
     small = reason is None and _parameters_at_most(path) <= NUMPY_MAX_PARAMS
-    if runtime == "numpy" or (runtime == "auto" and small):
-        return _load_numpy(path)
-    return _load_transformers(path, device)
+    numpy_runtime = runtime == "numpy" or (runtime == "auto" and small)
+    loaded = _load_numpy(path) if numpy_runtime else _load_transformers(path, device)
+    loaded.prompt_examples = prompt_examples(path)
+    return loaded
 
 
 def _numpy_unsupported(path: Path, device: str) -> str | None:

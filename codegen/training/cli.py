@@ -94,17 +94,22 @@ def finetune(
 
 @app.command()
 def data(
-    name: Annotated[str, typer.Option(help="Name of the fine-tuning set in the cache.")] = "finetune-v1",
+    name: Annotated[str, typer.Option(help="Name of the fine-tuning set in the cache.")] = "finetune-v2",
     data_dir: Annotated[
         Path, typer.Option(help="The shared data directory (tldr, NL2Bash).")
     ] = DEFAULT_DATA_DIR,
+    examples: Annotated[
+        int, typer.Option(min=0, help="Closest examples per prompt (0: documentation only, as finetune-v1).")
+    ] = 3,
 ) -> None:
     """Build the fine-tuning set: NL→code pairs with retrieval-built prompts, split by library."""
     from codegen.docs.registry import ensure_index
     from codegen.training.corpus.finetune import build_finetune_set
 
     index = ensure_index(progress=lambda msg: err.print(msg, highlight=False))
-    manifest = build_finetune_set(index, name, data_dir, progress=lambda msg: err.print(msg, highlight=False))
+    manifest = build_finetune_set(
+        index, name, data_dir, progress=lambda msg: err.print(msg, highlight=False), examples=examples
+    )
     for lang, splits in manifest["sizes"].items():
         counts = ", ".join(f"{split} {v['pairs']:,}" for split, v in sorted(splits.items()))
         err.print(

@@ -114,6 +114,20 @@ def _load_data(
     return PromptCodeExamples.from_file(path, split, config.langs, tokenizer, key, config.seq_len)
 
 
+def _write_prompt_format(config: TrainConfig, model_dir: Path) -> None:
+    """A fine-tuned model is prompted as its pairs were: record how many examples they carried
+    (codegen.prompt.PROMPT_FILE), from the pair set's manifest."""
+    from codegen.prompt import PROMPT_FILE
+    from codegen.training.corpus.finetune import examples_path
+
+    if config.stage != "finetune":
+        return
+    path = Path(config.pairs) if config.pairs.endswith(".jsonl.gz") else examples_path(config.pairs)
+    manifest = path.parent / "manifest.json"
+    examples = json.loads(manifest.read_text()).get("prompt_examples", 0) if manifest.is_file() else 0
+    (model_dir / PROMPT_FILE).write_text(json.dumps({"examples": examples}) + "\n")
+
+
 def _schedule(config: TrainConfig) -> Callable[[int], float]:
     def factor(step: int) -> float:
         if step < config.warmup:
@@ -372,6 +386,7 @@ def _train(config: TrainConfig, place: Place, *, resume: bool, log: Log, show_pr
             )
             + "\n"
         )
+        _write_prompt_format(config, model_dir)
     distributed.barrier(place)
     return RunSummary(
         out,
