@@ -37,6 +37,8 @@ HEADLINE = {
         "char_bleu",
         "flag_hallucination_rate",
         "shellcheck_error_rate",
+        "values_kept_rate",
+        "value_requests",
     ],
     "ansible": [
         "yaml_parse_rate",
@@ -46,6 +48,8 @@ HEADLINE = {
         "key_f1",
         "module_hallucination_rate",
         "key_hallucination_rate",
+        "values_kept_rate",
+        "value_requests",
     ],
     "fortran": ["syntax_rate", "compile_rate", "pass_at_1"],
 }

@@ -19,6 +19,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from codegen.errors import InputError
+from codegen.evaluation.suites import SUITES
 from codegen.extras import missing, require_training_stack
 
 err = Console(stderr=True, soft_wrap=True)
@@ -38,13 +39,7 @@ Examples:
 """
 
 
-class Suite(StrEnum):
-    bash_dev = "bash-dev"
-    ansible_dev = "ansible-dev"
-    fortran_dev = "fortran-dev"
-    hpc_dev = "hpc-dev"
-    hpc_test = "hpc-test"
-    bash_exec = "bash-exec"
+Suite = StrEnum("Suite", {name.replace("-", "_"): name for name in SUITES})  # codegen.evaluation.suites
 
 
 class Baseline(StrEnum):

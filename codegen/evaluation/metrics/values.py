@@ -1,0 +1,67 @@
+"""Values a request states, and whether the generated code keeps them (issue 19: "values from the
+request").
+
+A request states a value when it holds a quoted string, a path, a glob or a file name, a number, or
+the name after "named"/"called" (a user, package or service). The code keeps a value when the value
+appears in it verbatim (a number as a whole number: 7 in `-mtime +7`, not in `17`). Placeholders
+(`{{path/to/file}}`) keep nothing: they are for what the request leaves open.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+_QUOTED = re.compile(r"\"([^\"]+)\"|'([^']+)'|`([^`]+)`")
+# a path (has a slash), a glob (has * or ?), or a file name with a short extension (app.conf, *.log)
+_PATHLIKE = re.compile(
+    r"(?<![\w/.~-])((?:~|\.{1,2})?/?[\w.*?~-]*[/*?][\w./*?~-]*|[\w-]+\.[A-Za-z][\w]{0,4})(?![\w/])"
+)
+_NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]*\d)")
+_NAMED = re.compile(r"\b(?:named|called)\s+([\w.@+-]+)", re.IGNORECASE)
+_TRAILING = ".,;:!?)"
+# common abbreviations that look like file names
+_NOT_FILES = frozenset({"e.g", "i.e", "etc", "vs"})
+
+
+def request_values(request: str) -> list[str]:
+    """The values `request` states, in order, without repeats."""
+    found: list[str] = []
+    rest = request
+    for match in _QUOTED.finditer(request):
+        found.append(next(g for g in match.groups() if g))
+    rest = _QUOTED.sub(" ", request)
+    found += [m.group(1) for m in _NAMED.finditer(rest)]
+    for match in _PATHLIKE.finditer(rest):
+        value = match.group(1).rstrip(_TRAILING)
+        if len(value) > 1 and value.lower() not in _NOT_FILES and not value.replace(".", "").isdigit():
+            found.append(value.rstrip("/") or value)
+    found += _NUMBER.findall(rest)
+    return [v for v in dict.fromkeys(v.strip() for v in found) if v]
+
+
+def kept(value: str, code: str) -> bool:
+    if value.replace(".", "", 1).isdigit():
+        return re.search(rf"(?<![\d.]){re.escape(value)}(?![\d])", code) is not None
+    return value in code
+
+
+@dataclass(frozen=True, slots=True)
+class ValueScores:
+    value_requests: int  # requests that state at least one value
+    value_recall: float | None  # mean share of a request's values the code keeps
+    values_kept_rate: float | None  # share of those requests whose code keeps every value
+
+
+def value_scores(requests: list[str], codes: list[str]) -> ValueScores:
+    shares, complete = [], []
+    for request, code in zip(requests, codes, strict=True):
+        values = request_values(request)
+        if not values:
+            continue
+        hits = [kept(v, code) for v in values]
+        shares.append(sum(hits) / len(hits))
+        complete.append(all(hits))
+    if not shares:
+        return ValueScores(0, None, None)
+    return ValueScores(len(shares), sum(shares) / len(shares), sum(complete) / len(complete))
