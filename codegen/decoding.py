@@ -16,7 +16,7 @@ from __future__ import annotations
 import copy
 import functools
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -160,6 +160,8 @@ def generate(
     seed: int | None = None,
     no_repeat_ngram: int = 0,
     finish_reserve: int = 0,
+    values: Sequence[str] = (),
+    copy_bias: float = 0.0,
 ) -> list[Generation] | DecodingError:
     """Up to `n` candidates, best first. Greedy when temperature is 0: candidate i then starts with
     the i-th most likely allowed token (distinct top-k candidates); otherwise sampled.
@@ -168,7 +170,10 @@ def generate(
     already occurred (transformers' `no_repeat_ngram_size`), unless the grammar allows nothing else.
     Small models fall into loops (`web-web-web-…`) that run into the token limit unfinished.
     `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
-    accepts the text."""
+    accepts the text.
+    `values`: values of the request (codegen.values) the text should contain; `copy_bias` is added to
+    the logit of a token that starts a value not yet written and of the token that continues a value
+    being written (a pointer toward the request for a small model that drifts off a value)."""
     start = time.perf_counter()
     lm = as_causal_lm(model)
     problem = check_vocabulary(lm, tokenizer)
@@ -197,6 +202,7 @@ def generate(
             return compiled
         matcher = compiled
 
+    spans = copy_spans(tokenizer, values) if copy_bias else []
     generations: list[Generation] = []
     seen: set[str] = set()
     for i in range(n):
@@ -218,6 +224,7 @@ def generate(
             closers=functools.partial(closing_tokens, tokenizer, vocab)
             if finish_reserve and matcher is not None
             else None,
+            copier=CopyBias(spans, copy_bias, vocab) if spans else None,
         )
         gen = decoder.run(max_new_tokens)
         gen.timings.compile_s = compile_s
@@ -279,8 +286,10 @@ class _Decoder:
         no_repeat_ngram: int = 0,
         finish_reserve: int = 0,
         closers: Callable[[], np.ndarray] | None = None,
+        copier: CopyBias | None = None,
     ) -> None:
         self.model, self.tokenizer, self.matcher, self.cache = model, tokenizer, matcher, cache
+        self.copier = copier
         self.closers = closers
         self.logits = logits
         self.vocab, self.rng = vocab, rng
@@ -327,6 +336,8 @@ class _Decoder:
                 if not step.any_allowed:
                     break  # the matcher cannot continue: never happens for a grammar that compiled
             logits = self._without_repeats(logits)
+            if self.copier is not None:
+                logits = logits + self.copier.boost(self.tokens)
             low_budget = max_new_tokens - len(self.tokens) <= self.finish_reserve
             if self.matcher is not None and low_budget and self.matcher.is_accepting():
                 # the budget is nearly spent: end at the first point the grammar accepts, so the
@@ -413,6 +424,46 @@ class _Decoder:
         if self.no_repeat > 0:
             self._remember(start)
         self.logits = logits[-1]
+
+
+def copy_spans(tokenizer: Any, values: Sequence[str]) -> list[list[int]]:
+    """Each value's token ids as it may be written: after a space or a quote, and on its own."""
+    spans: list[list[int]] = []
+    for value in values:
+        for text in (value, " " + value):
+            ids = list(tokenizer.encode(text, add_special_tokens=False))
+            if text.startswith(" ") and len(ids) > 1 and not tokenizer.decode(ids[:1]).strip():
+                ids = ids[1:]  # the space was its own token: the same span as the bare value
+            if ids and ids not in spans:
+                spans.append(ids)
+    return spans
+
+
+class CopyBias:
+    """Logit boosts toward the request's values: the next token of a value whose beginning the text
+    just wrote, else the first token of each value not yet written."""
+
+    def __init__(self, spans: list[list[int]], bias: float, vocab: int) -> None:
+        self.spans, self.bias, self.vocab = spans, bias, vocab
+
+    def boost(self, tokens: list[int]) -> np.ndarray:
+        starts = np.zeros(self.vocab, dtype=np.float32)
+        continues = np.zeros(self.vocab, dtype=np.float32)
+        for span in self.spans:
+            if _contains(tokens, span):
+                continue
+            starts[span[0]] = self.bias
+            for k in range(min(len(span) - 1, len(tokens)), 0, -1):
+                if tokens[-k:] == span[:k]:
+                    continues[span[k]] = self.bias
+                    break
+        # a value in progress is finished first: starting another one (or the same again) would cut it
+        return continues if continues.any() else starts
+
+
+def _contains(tokens: list[int], span: list[int]) -> bool:
+    n = len(span)
+    return any(tokens[i : i + n] == span for i in range(len(tokens) - n + 1))
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from codegen.prompt import build_prompt
 from codegen.request import check_request
 from codegen.result import Candidate, Diagnostic, DocHit, Result, StepResult
 from codegen.retrieval import Hit, Retriever
+from codegen.values import request_values
 
 if TYPE_CHECKING:  # decoding loads llguidance: imported when a model runs, not to serve retrieval
     from codegen.decoding import Generation
@@ -27,6 +28,9 @@ DEFAULT_TOP_K = 5
 NO_REPEAT_NGRAM = 3
 FINISH_RESERVE_SHARE = 8
 WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortran_skeleton)
+# logit added toward writing the request's values (codegen.values, codegen.decoding.CopyBias); chosen on
+# training-split requests (benchmarks/copy_bias.py, RESULTS.md "Values from the request")
+COPY_BIAS = 0.0
 
 
 @dataclass(slots=True)
@@ -37,10 +41,18 @@ class Task:
 
 
 class Generator:
-    def __init__(self, index: DocIndex, retriever: Retriever, model: LoadedModel | None = None) -> None:
+    def __init__(
+        self,
+        index: DocIndex,
+        retriever: Retriever,
+        model: LoadedModel | None = None,
+        *,
+        copy_bias: float = COPY_BIAS,
+    ) -> None:
         self.index = index
         self.retriever = retriever
         self.model = model
+        self.copy_bias = copy_bias
 
     @classmethod
     def load(
@@ -186,6 +198,8 @@ class Generator:
             max_new_tokens=max_new_tokens,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=max_new_tokens // FINISH_RESERVE_SHARE,
+            values=request_values(task) if result.lang in ("bash", "ansible") else (),
+            copy_bias=self.copy_bias,
         )
         if isinstance(out, DecodingError):
             result.errors.append(Diagnostic("decoding", "error", None, out.message))

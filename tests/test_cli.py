@@ -122,7 +122,11 @@ def test_index_add_rejects_a_path_without_modules(dslgen_home: Path, tmp_path: P
     empty = tmp_path / "empty-collection"
     (empty / "plugins" / "modules").mkdir(parents=True)
     (empty / "README.md").write_text("nothing here\n")
-    assert_clean_failure(run("index", "add", str(empty), home=dslgen_home), 2, "no Ansible modules, playbooks or shell scripts found")
+    assert_clean_failure(
+        run("index", "add", str(empty), home=dslgen_home),
+        2,
+        "no Ansible modules, playbooks or shell scripts found",
+    )
     assert_clean_failure(run("index", "add", str(tmp_path / "missing"), home=dslgen_home), 2, "missing")
     # nothing was remembered for the next build
     assert not (index_root() / "config.json").exists()

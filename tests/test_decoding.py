@@ -233,3 +233,27 @@ def test_a_low_budget_leans_towards_closing_what_is_open() -> None:
     assert not cut.finished
     ended = generate(never_ends, tok, "a request", grammar, max_new_tokens=16, finish_reserve=6)[0]
     assert ended.finished and ended.text.endswith('"') and ended.tokens <= 16
+
+
+def test_copy_bias_points_at_the_next_token_of_a_value_being_written() -> None:
+    from codegen.decoding import CopyBias
+
+    bias = CopyBias([[5, 6, 7], [9]], 3.0, 12)
+    assert bias.boost([]).tolist() == [0, 0, 0, 0, 0, 3, 0, 0, 0, 3, 0, 0]  # both values' first tokens
+    after_prefix = bias.boost([1, 5, 6])
+    assert after_prefix[7] == 3.0 and after_prefix.sum() == 3.0  # only the value in progress
+    # a value written in full is not pushed again
+    assert bias.boost([5, 6, 7, 9]).tolist() == [0.0] * 12
+
+
+def test_a_strong_copy_bias_writes_the_requests_value() -> None:
+    tok = tokenizer()
+    value = "/var/log/app"
+    plain = generate(model(), tok, "a request", None, max_new_tokens=30)[0]
+    assert value not in plain.text
+    copied = generate(model(), tok, "a request", None, max_new_tokens=30, values=[value], copy_bias=100.0)[0]
+    assert value in copied.text
+    # inside a grammar the bias only chooses among allowed tokens
+    grammar = 'start: "ls " /[a-z\\/]{1,20}/'
+    out = generate(model(), tok, "a request", grammar, max_new_tokens=30, values=[value], copy_bias=100.0)[0]
+    assert out.text.startswith("ls ") and value in out.text

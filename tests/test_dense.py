@@ -45,7 +45,9 @@ class CountingEncoder:
 
 def _build(root: Path, records: Path, encoder: CountingEncoder | None, **kwargs: object) -> DocIndex:
     factory = (lambda: encoder) if encoder is not None else None
-    kwargs.setdefault("exemplars", lambda records: ())  # the documents' vectors alone (test_exemplars.py has the rest)
+    kwargs.setdefault(
+        "exemplars", lambda records: ()
+    )  # the documents' vectors alone (test_exemplars.py has the rest)
     build_index([JsonlRecordSource(records)], root, workers=1, encoder=factory, **kwargs)  # type: ignore[arg-type]
     index = open_index(root)
     assert index is not None

@@ -21,8 +21,8 @@ from codegen.evaluation.metrics.codebleu import code_bleu
 from codegen.evaluation.metrics.codebleu_languages import code_language
 from codegen.evaluation.metrics.fortran import ExecTest, FortranExample, fortran_example, fortran_scores
 from codegen.evaluation.metrics.tldr import tldr_example, tldr_scores
-from codegen.evaluation.metrics.values import value_scores
 from codegen.validate.argspec import ModuleCatalog
+from codegen.values import value_scores
 
 
 class Documentation:
@@ -108,7 +108,7 @@ def _language_summary(lang: str, records: list[dict[str, Any]]) -> dict[str, Any
     elif lang == "fortran":
         summary |= asdict(fortran_scores([FortranExample(**_fields(FortranExample, s)) for s in scores]))
     if lang in ("bash", "ansible") and all("nl" in r for r in records):
-        summary |= asdict(value_scores([r["nl"] for r in records], predictions))
+        summary |= asdict(value_scores([r["nl"] for r in records], predictions, lang))
     bleu = code_bleu(references, predictions, code_language(lang))
     summary |= {k if k == "codebleu" else f"codebleu_{k}": v for k, v in bleu.to_json().items()}
     return summary

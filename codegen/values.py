@@ -1,10 +1,10 @@
-"""Values a request states, and whether the generated code keeps them (issue 19: "values from the
-request").
+"""Values a request states, and whether code keeps them.
 
 A request states a value when it holds a quoted string, a path, a glob or a file name, a number, or
-the name after "named"/"called" (a user, package or service). The code keeps a value when the value
+the name after "named"/"called" (a user, package or service). Code keeps a value when the value
 appears in it verbatim (a number as a whole number: 7 in `-mtime +7`, not in `17`). Placeholders
-(`{{path/to/file}}`) keep nothing: they are for what the request leaves open.
+(`{{path/to/file}}`) keep nothing: they are for what the request leaves open. Decoding leans toward
+writing these values (codegen.decoding's copy bias); the evaluation counts how many are kept.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ _PATHLIKE = re.compile(
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]*\d)")
 _NAMED = re.compile(r"\b(?:named|called)\s+([\w.@+-]+)", re.IGNORECASE)
 _TRAILING = ".,;:!?)"
+_TASK_NAME = re.compile(r"^\s*- name:.*$", re.MULTILINE)
 # common abbreviations that look like file names
 _NOT_FILES = frozenset({"e.g", "i.e", "etc", "vs"})
 
@@ -53,9 +54,17 @@ class ValueScores:
     values_kept_rate: float | None  # share of those requests whose code keeps every value
 
 
-def value_scores(requests: list[str], codes: list[str]) -> ValueScores:
+def without_task_names(code: str) -> str:
+    """An Ansible text without its tasks' `- name:` lines, which repeat the request itself."""
+    return _TASK_NAME.sub("", code)
+
+
+def value_scores(requests: list[str], codes: list[str], lang: str = "bash") -> ValueScores:
+    """Over the requests that state values; an Ansible task's name (the request, copied) does not count."""
     shares, complete = [], []
     for request, code in zip(requests, codes, strict=True):
+        if lang == "ansible":
+            code = without_task_names(code)
         values = request_values(request)
         if not values:
             continue

@@ -1,4 +1,4 @@
-"""Values a request states and whether code keeps them (codegen/evaluation/metrics/values.py)."""
+"""Values a request states and whether code keeps them (codegen/values.py)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.evaluation.metrics.values import kept, request_values, value_scores
+from codegen.values import kept, request_values, value_scores
 
 
 @pytest.mark.parametrize(
@@ -48,3 +48,12 @@ def test_code_that_repeats_the_request_keeps_every_value(text: str) -> None:
     values = request_values(text)
     assert all(kept(v, text) for v in values)
     assert value_scores([text], [text]).values_kept_rate in (None, 1.0)
+
+
+def test_an_ansible_tasks_name_does_not_keep_the_requests_values() -> None:
+    request = "create a user named deploy"
+    echoed = "- name: create a user named deploy\n  ansible.builtin.user:\n    name: test\n"
+    right = "- name: create a user named deploy\n  ansible.builtin.user:\n    name: deploy\n"
+    assert value_scores([request], [echoed], "ansible").values_kept_rate == 0.0
+    assert value_scores([request], [right], "ansible").values_kept_rate == 1.0
+    assert value_scores([request], [echoed], "bash").values_kept_rate == 1.0
