@@ -156,6 +156,9 @@ def nearest_example_positions(
 
 
 def main() -> None:
+    from codegen.docs.profile import use_evaluation_index
+
+    use_evaluation_index()  # benchmarks read the evaluation index (codegen/docs/profile.py)
     ap = argparse.ArgumentParser()
     ap.add_argument("--dense", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--limit", type=int, default=0, help="requests per dev set (0 = all)")

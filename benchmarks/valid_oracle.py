@@ -33,6 +33,9 @@ from tests.ansible_oracle import Unchecked, refusals  # noqa: E402
 
 
 def main() -> None:
+    from codegen.docs.profile import use_evaluation_index
+
+    use_evaluation_index()  # benchmarks read the evaluation index (codegen/docs/profile.py)
     ap = argparse.ArgumentParser()
     ap.add_argument("--n", type=int, default=200)
     args = ap.parse_args()

@@ -33,6 +33,8 @@ _TOKENS = re.compile(TOKEN_PATTERN)
 MAX_PER_LANGUAGE = 30_000  # all examples and NL2Bash requests; keeps the build under a minute
 # NL2Bash requests of training commands (scripts/vendor_nl2bash.py writes it), extra Bash phrasing
 NL2BASH_FILE = "nl2bash-train.jsonl.gz"
+# NL2Bash training pairs that run a held-out command: the product index's example memory only
+NL2BASH_HELD_OUT_FILE = "nl2bash-train-held-out-commands.jsonl.gz"
 
 
 def hashed_counts(text: str) -> tuple[np.ndarray, np.ndarray]:

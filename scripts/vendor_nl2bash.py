@@ -1,4 +1,6 @@
-"""Copy the NL2Bash training pairs whose commands are all training commands into the package.
+"""Copy NL2Bash's training pairs into the package: those whose commands are all training commands, and
+apart from them those that run a held-out command (the product index's example memory only,
+codegen/docs/profile.py).
 
     python scripts/vendor_nl2bash.py ../shared/data/bash/nl2bash.jsonl.gz
 
@@ -17,39 +19,47 @@ import json
 import sys
 from pathlib import Path
 
-from codegen.langid import NL2BASH_FILE
+from codegen.langid import NL2BASH_FILE, NL2BASH_HELD_OUT_FILE
 from codegen.paths import package_data
 from codegen.training.corpus.shell import command_split
 
 KEEP = ("id", "nl", "cmd")
 NOTICE = """\
-The requests in `{data}` are from the NL2Bash data set (https://github.com/TellinaTool/nl2bash,
-data/bash/all.nl and all.cm), restricted to pairs of its training split (`split_rerun`) whose commands
-are all in dslgen's training split.
+The requests in `{data}` and `{held_out}` are from the NL2Bash data set (https://github.com/TellinaTool/nl2bash,
+data/bash/all.nl and all.cm), restricted to pairs of its training split (`split_rerun`): in `{data}` those whose commands are all
+in dslgen's training split, in `{held_out}` those that run a command dslgen's evaluation holds out
+(used by the product index only).
 
 {licence}"""
 
 
 def main(src: str) -> None:
     out = package_data(NL2BASH_FILE)
-    kept = dropped = 0
-    lines = []
+    dropped = 0
+    lines: dict[bool, list[str]] = {True: [], False: []}  # held-out command -> pairs
     with gzip.open(src, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if row["split_rerun"] != "train" or command_split(row["cmd"]) != "train":
+            if row["split_rerun"] != "train":
                 dropped += 1
                 continue
-            kept += 1
-            lines.append(json.dumps({k: row[k] for k in KEEP}, ensure_ascii=False))
-    # mtime=0 keeps the file byte-identical across runs
-    with open(out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
-        gz.write(("\n".join(lines) + "\n").encode("utf-8"))
+            held_out = command_split(row["cmd"]) != "train"
+            lines[held_out].append(json.dumps({k: row[k] for k in KEEP}, ensure_ascii=False))
+    for held_out, path in ((False, out), (True, package_data(NL2BASH_HELD_OUT_FILE))):
+        # mtime=0 keeps the file byte-identical across runs
+        with open(path, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0) as gz:
+            gz.write(("\n".join(lines[held_out]) + "\n").encode("utf-8"))
+    kept = len(lines[False])
     licence = Path(src).parent.parent / "LICENSES" / "nl2bash-data-MIT.txt"
     package_data("NL2BASH-NOTICE.md").write_text(
-        NOTICE.format(data=NL2BASH_FILE, licence=licence.read_text().strip() + "\n")
+        NOTICE.format(
+            data=NL2BASH_FILE, held_out=NL2BASH_HELD_OUT_FILE, licence=licence.read_text().strip() + "\n"
+        )
     )
-    print(f"kept {kept} pairs, left out {dropped} (held-out commands, or outside the training split) -> {out}")
+    print(
+        f"kept {kept} pairs -> {out}, {len(lines[True])} of held-out commands -> {NL2BASH_HELD_OUT_FILE}, "
+        f"left out {dropped} outside the training split"
+    )
 
 
 if __name__ == "__main__":

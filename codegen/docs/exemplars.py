@@ -3,7 +3,8 @@
 Everyday requests are mostly answered by a few dozen commands and core modules, phrased the way real
 shell one-liners and playbook tasks are. The memory holds, for every training-split example:
 - the documents' own examples (tldr pages, Ansible EXAMPLES; held-out names already lost theirs),
-- NL2Bash's training pairs (package data, `scripts/vendor_nl2bash.py`),
+- NL2Bash's training pairs (package data, `scripts/vendor_nl2bash.py`; those running a command held out by
+  name only in the product index, codegen.docs.profile),
 - named tasks of real roles and playbooks from registry packages (`dslgen index fetch-examples`;
   training-split roles only),
 - the user's own playbooks and shell scripts (`dslgen index add DIR`).
@@ -28,7 +29,7 @@ import numpy as np
 
 from codegen.docs.commands import command_names, main_command
 from codegen.docs.record import DocRecord
-from codegen.langid import NL2BASH_FILE
+from codegen.langid import NL2BASH_FILE, NL2BASH_HELD_OUT_FILE
 from codegen.paths import home, package_data
 from codegen.splits import split_of
 
@@ -69,6 +70,14 @@ def nl2bash_exemplars(path: Path | None = None) -> Iterator[Exemplar]:
                 yield Exemplar(row["nl"], row["cmd"], "bash", name, "nl2bash", others)
 
 
+def shipped_nl2bash_exemplars(drop_held_out: bool) -> Iterator[Exemplar]:
+    """NL2Bash's training pairs; the product index adds those that run a command the evaluation
+    holds out by name (`ls -l`), which the evaluation index leaves out."""
+    yield from nl2bash_exemplars()
+    if not drop_held_out:
+        yield from nl2bash_exemplars(package_data(NL2BASH_HELD_OUT_FILE))
+
+
 def ansible_task_exemplars(path: Path | None = None) -> Iterator[Exemplar]:
     """Module calls of training-split roles (dev/test roles are the everyday Ansible dev/test sets)."""
     path = path or ansible_tasks_file()
@@ -85,8 +94,10 @@ def ansible_task_exemplars(path: Path | None = None) -> Iterator[Exemplar]:
 
 
 def default_exemplars(records: Sequence[DocRecord]) -> Iterator[Exemplar]:
+    from codegen.docs.profile import drops_held_out
+
     yield from document_exemplars(records)
-    yield from nl2bash_exemplars()
+    yield from shipped_nl2bash_exemplars(drops_held_out())
     yield from ansible_task_exemplars()
 
 

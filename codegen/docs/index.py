@@ -56,7 +56,11 @@ Progress = Callable[[str, int, int], None]  # (stage, done, total)
 
 
 def index_root() -> Path:
-    return home() / f"index-v{FORMAT}"
+    """This profile's index directory (codegen.docs.profile)."""
+    from codegen.docs.profile import EVALUATION, index_profile
+
+    suffix = "-evaluation" if index_profile() == EVALUATION else ""
+    return home() / f"index-v{FORMAT}{suffix}"
 
 
 @dataclass
@@ -121,10 +125,11 @@ def _read_unit_cache(build: Path | None) -> dict[tuple[str, str], tuple[str, lis
     return cache
 
 
-def merge_records(records: Iterable[DocRecord]) -> list[DocRecord]:
+def merge_records(records: Iterable[DocRecord], drop_held_out: bool = True) -> list[DocRecord]:
     """One record per (dsl, name). The first record with a schema provides it (sources are ordered
     by authority: man page before `--help`); later ones add examples, aliases and missing text.
-    Examples of held-out (dev/test) names are dropped here, so no source can leak them."""
+    With `drop_held_out` (the evaluation index), examples of held-out (dev/test) names are dropped
+    here, so no source can leak them."""
     merged: dict[str, DocRecord] = {}
     for rec in records:
         cur = merged.get(rec.key)
@@ -143,9 +148,10 @@ def merge_records(records: Iterable[DocRecord]) -> list[DocRecord]:
             cur.prior = max(cur.prior, rec.prior)
             cur.examples += rec.examples
     out = list(merged.values())
-    for rec in out:
-        if rec.examples and held_out(rec.name):
-            rec.examples = []
+    if drop_held_out:
+        for rec in out:
+            if rec.examples and held_out(rec.name):
+                rec.examples = []
     return out
 
 
@@ -168,12 +174,18 @@ def build_index(
     reuse: bool = True,
     encoder: Callable[[], Encoder] | None = None,
     exemplars: Callable[[Sequence[DocRecord]], Iterable[Exemplar]] | None = None,
+    drop_held_out: bool | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index under `root`; units whose fingerprint did not change
     reuse the previous build's parse (and documents their vector) unless `reuse` is False. With an
     `encoder` (a factory: the model loads only if some document needs embedding) the build stores
     document vectors for dense retrieval. `exemplars` gives the example memory's examples (default:
-    codegen.docs.exemplars.default_exemplars)."""
+    codegen.docs.exemplars.default_exemplars). `drop_held_out`: drop the examples of held-out names
+    (default: when this process opens the evaluation index, codegen.docs.profile)."""
+    from codegen.docs.profile import drops_held_out
+
+    if drop_held_out is None:
+        drop_held_out = drops_held_out()
     t0 = time.perf_counter()
     root = root or index_root()
     (root / "builds").mkdir(parents=True, exist_ok=True)
@@ -218,7 +230,7 @@ def build_index(
     order = {s.name: i for i, s in enumerate(sources)}
     rows = kept + [(src, uid, fp, recs) for (src, uid), (fp, recs) in parsed.items()]
     rows.sort(key=lambda r: (order[r[0]], r[1]))
-    records = merge_records(DocRecord.from_json(r) for _, _, _, recs in rows for r in recs)
+    records = merge_records((DocRecord.from_json(r) for _, _, _, recs in rows for r in recs), drop_held_out)
     records.sort(key=lambda r: (r.dsl, r.name))
     if not records:
         raise IndexUnavailable("no documentation found in any source; is the README install step done?")

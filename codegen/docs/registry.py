@@ -61,8 +61,10 @@ def current_stamp(config: IndexConfig) -> str:
     from codegen import langid
     from codegen.docs import search_text
     from codegen.docs.index import FORMAT, PARSERS
+    from codegen.docs.profile import index_profile
 
     parts: list[str] = [
+        f"profile={index_profile()}",
         f"format={FORMAT}",
         f"parsers={PARSERS}",
         f"search_text={search_text.VERSION}",

@@ -118,6 +118,9 @@ def eval_command(
 
     if (data is None) == (suite is None):
         raise InputError("give exactly one of --data FILE.jsonl and --suite NAME")
+    from codegen.docs.profile import use_evaluation_index
+
+    use_evaluation_index()  # measured on the index that holds the held-out names' examples back
     if model is not None and not model.is_dir():
         raise InputError(f"--model {model}: no such model directory")
     if plain_chat and (model is None or no_constrain):

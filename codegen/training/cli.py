@@ -19,6 +19,16 @@ from codegen.training.corpus.build import DEFAULT_DATA_DIR
 err = Console(stderr=True, soft_wrap=True)
 app = typer.Typer(help="Build the fine-tuning set; pretrain and fine-tune models.", no_args_is_help=True)
 
+
+@app.callback()
+def _evaluation_index() -> None:
+    """Training reads the evaluation index (codegen.docs.profile): no held-out name's example may
+    reach the model's prompts, the ranker's requests or the fine-tuning set."""
+    from codegen.docs.profile import use_evaluation_index
+
+    use_evaluation_index()
+
+
 ConfigOption = Annotated[Path, typer.Option("--config", "-c", help="A TOML or JSON training config.")]
 OutOption = Annotated[str | None, typer.Option("--out", "-o", help="Run directory (overrides the config).")]
 StepsOption = Annotated[int | None, typer.Option(min=1, help="Total optimizer steps (overrides the config).")]
