@@ -30,7 +30,7 @@ FINISH_RESERVE_SHARE = 8
 WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortran_skeleton)
 # logit added toward writing the request's values (codegen.values, codegen.decoding.CopyBias); chosen on
 # training-split requests (benchmarks/copy_bias.py, RESULTS.md "Values from the request")
-COPY_BIAS = 0.0
+COPY_BIAS = 4.0
 
 
 @dataclass(slots=True)

@@ -20,6 +20,7 @@ from codegen.docs.record import DSLS, DocRecord
 from codegen.errors import InputError
 from codegen.prompt import usable_example
 from codegen.ranking import FEATURES, Candidates, LinearRanker, candidates
+from codegen.values import without_paths
 
 if TYPE_CHECKING:
     from codegen.docs.index import DocIndex
@@ -246,7 +247,9 @@ class Retriever:
         the top full-text score. Scoring every document (not only each index's top candidates) keeps
         a long document that one field ranks low but another names, such as ansible.builtin.user
         for "create a user", from losing its full-text score."""
-        query = _VALUE.sub(r"\1", query)
+        # paths are values, not topics: their words stay out of the lexical match (multi-step requests,
+        # right 26.4 -> 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2; RESULTS.md)
+        query = without_paths(_VALUE.sub(r"\1", query))
         full = self._bm25(query, "full")
         short = self._bm25(query, "short")
         named = self._named(query, lang)

@@ -41,6 +41,12 @@ def request_values(request: str) -> list[str]:
     return [v for v in dict.fromkeys(v.strip() for v in found) if v]
 
 
+def without_paths(request: str) -> str:
+    """The request without the paths it states (`/opt/app`, `./build`): words of a path name a place,
+    not the tool (`/opt/app` is no request for the `opt_ins` module)."""
+    return _PATHLIKE.sub(lambda m: " " if "/" in m.group(1) else m.group(0), request)
+
+
 def kept(value: str, code: str) -> bool:
     if value.replace(".", "", 1).isdigit():
         return re.search(rf"(?<![\d.]){re.escape(value)}(?![\d])", code) is not None

@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.values import kept, request_values, value_scores
+from codegen.values import kept, request_values, value_scores, without_paths
 
 
 @pytest.mark.parametrize(
@@ -57,3 +57,8 @@ def test_an_ansible_tasks_name_does_not_keep_the_requests_values() -> None:
     assert value_scores([request], [echoed], "ansible").values_kept_rate == 0.0
     assert value_scores([request], [right], "ansible").values_kept_rate == 1.0
     assert value_scores([request], [echoed], "bash").values_kept_rate == 1.0
+
+
+def test_paths_leave_the_text_retrieval_matches_on() -> None:
+    assert without_paths("create the directory /opt/app").split() == ["create", "the", "directory"]
+    assert without_paths("copy nginx.conf into ./build/").split() == ["copy", "nginx.conf", "into"]
