@@ -136,6 +136,7 @@ def main() -> None:
     result = {
         "date": time.strftime("%Y-%m-%d"),
         "model": str(args.model),
+        "candidate": str(args.candidate) if args.candidate else None,
         "peer": str(peer) if peer else None,
         "limit": args.limit,
         "command": " ".join(["python", *sys.argv]),

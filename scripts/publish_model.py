@@ -56,12 +56,17 @@ def _corpus(name: str) -> dict:
     return json.loads(path.read_text()) if path.is_file() else {}
 
 
-def _quality_table(out: Path) -> str:
+def _quality_table(out: Path, source: Path | None) -> str:
+    """The dev table of model_quality.json for the published model: its rows as `--model`, or (when
+    publishing a run that was measured as `--candidate`) the candidate's rows."""
     path = ROOT / "benchmarks" / "results" / "model_quality.json"
     if not path.is_file():
         return "Not measured yet: run `python benchmarks/model_quality.py`.\n"
     data = json.loads(path.read_text())
-    if Path(data["model"]).resolve() != out.resolve():
+    measured = out
+    if data.get("candidate") and source is not None and Path(data["candidate"]).resolve() == source.resolve():
+        measured = source
+    elif Path(data["model"]).resolve() != out.resolve():
         return f"Not measured for this directory ({path.name} describes {data['model']}).\n"
     lines = [
         f"Measured {data['date']} with `{data['command']}` (dev splits; sample of {data['limit']} per suite,",
@@ -70,7 +75,7 @@ def _quality_table(out: Path) -> str:
         "| suite | metric | constrained | unconstrained | nearest example |",
         "|---|---|---|---|---|",
     ]
-    ours, free = out.resolve().name, f"{out.resolve().name}-unconstrained"  # model_quality's names
+    ours, free = measured.resolve().name, f"{measured.resolve().name}-unconstrained"  # model_quality's names
     for suite, systems in data["suites"].items():
         for metric, value in systems.get(ours, {}).items():
             if metric in ("examples", "seconds"):
@@ -85,7 +90,7 @@ def _fmt(value: object) -> str:
     return f"{value:.3f}" if isinstance(value, float) else "–" if value is None else str(value)
 
 
-def model_card(out: Path, stages: dict[str, dict]) -> str:
+def model_card(out: Path, stages: dict[str, dict], source: Path | None = None) -> str:
     config = json.loads((out / "config.json").read_text())
     last = list(stages.values())[-1]
     params = last["run"]["parameters"]
@@ -170,7 +175,7 @@ Reproduce, stage by stage: {reproduce}; `dslgen train data --name <pairs> [--exa
 builds a stage's pair set; then `python scripts/publish_model.py --finetune <last run>`.
 
 ## Dev metrics
-{_quality_table(out)}
+{_quality_table(out, source)}
 """
 
 
@@ -202,7 +207,8 @@ def main() -> None:
     else:
         stages = _stages(args.pretrain, args.finetune)
     (args.out / "training.json").write_text(json.dumps(stages, indent=1) + "\n")
-    (args.out / "README.md").write_text(model_card(args.out, stages))
+    source = None if args.card_only else args.finetune / "model"
+    (args.out / "README.md").write_text(model_card(args.out, stages, source))
     print(f"published {args.out} ({size / 2**20:.1f} MB)")
 
 
