@@ -168,12 +168,14 @@ def build_index(
     reuse: bool = True,
     encoder: Callable[[], Encoder] | None = None,
     exemplars: Callable[[Sequence[DocRecord]], Iterable[Exemplar]] | None = None,
+    encoder_name: str | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index under `root`; units whose fingerprint did not change
     reuse the previous build's parse (and documents their vector) unless `reuse` is False. With an
     `encoder` (a factory: the model loads only if some document needs embedding) the build stores
     document vectors for dense retrieval. `exemplars` gives the example memory's examples (default:
-    codegen.docs.exemplars.default_exemplars)."""
+    codegen.docs.exemplars.default_exemplars). `encoder_name`: the encoder's name when known without
+    loading it; the previous build's vectors of another model are then not reused."""
     t0 = time.perf_counter()
     root = root or index_root()
     (root / "builds").mkdir(parents=True, exist_ok=True)
@@ -235,7 +237,7 @@ def build_index(
         _write_bm25(tmp, records)
         if encoder is not None:
             texts = [document_text(r.name, r.summary) for r in records]
-            write_vectors(tmp, texts, previous if reuse else None, encoder, progress)
+            write_vectors(tmp, texts, previous if reuse else None, encoder, progress, model_name=encoder_name)
         exemplar_counts = write_exemplars(
             tmp,
             records,
@@ -244,6 +246,7 @@ def build_index(
             previous if reuse else None,
             encoder,
             progress,
+            encoder_name,
         )
         if progress:
             progress("learning request phrasing", 0, 1)
