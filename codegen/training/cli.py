@@ -165,6 +165,9 @@ def encoder(
     ] = 0.55,
     request_share: Annotated[float, typer.Option(help="Share of request ↔ request pairs.")] = 0.35,
     max_seconds: SecondsOption = None,
+    max_steps: Annotated[
+        int, typer.Option(min=0, help="Stop after this many steps (the schedule still spans the epoch).")
+    ] = 0,
     seed: Annotated[int, typer.Option(help="Random seed (pairs, batches, dropout).")] = 0,
     threads: Annotated[int, typer.Option(min=1, help="torch threads.")] = 1,
     resume: ResumeOption = True,
@@ -207,6 +210,7 @@ def encoder(
         seed=seed,
         threads=threads,
         max_seconds=max_seconds or 0.0,
+        max_steps=max_steps,
     )
     # the pairs are texts of the example memory: the current index serves whatever encoder embedded it
     # (a stale one too), so no rebuild happens here; only a missing index is built

@@ -77,6 +77,7 @@ class EncoderConfig:
     checkpoint_every: int = 100  # steps
     log_every: int = 10  # steps
     max_seconds: float = 0.0  # stop (checkpointed, exportable) after this much training time; 0 = none
+    max_steps: int = 0  # stop after this many steps (the schedule still spans the epoch); 0 = none
     counts: dict[str, int] = field(default_factory=dict)  # filled in: pairs by kind/source, drops
 
 
@@ -231,7 +232,8 @@ def trainable_names(names: Iterable[str]) -> list[str]:
 def plan_digest(pairs: Sequence[Pair], config: EncoderConfig) -> str:
     """Identifies a run's data and settings: a checkpoint of another plan is not resumed."""
     h = hashlib.sha256()
-    settings = {k: v for k, v in asdict(config).items() if k not in ("counts", "max_seconds", "threads")}
+    stops = ("counts", "max_seconds", "max_steps", "threads")
+    settings = {k: v for k, v in asdict(config).items() if k not in stops}
     h.update(json.dumps(settings, sort_keys=True).encode())
     for p in pairs:
         h.update(f"{p.anchor}\x00{p.positive}\x00{p.target}\n".encode())
@@ -347,6 +349,8 @@ def train_encoder(
             if config.max_seconds and seconds >= config.max_seconds:
                 if log:
                     log(f"time limit reached at step {step}/{total}")
+                break
+            if config.max_steps and step >= config.max_steps:
                 break
             t0 = time.perf_counter()
             torch.manual_seed(config.seed * 1_000_003 + step)  # this step's dropout, also after a resume
