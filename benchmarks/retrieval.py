@@ -18,7 +18,8 @@ Dev sets (everyday / unseen):
 Rankers: "nearest example" (the documents the nearest examples of the memory call, nearest first: the
 plain lookup baseline), "documentation" (lexical + dense documentation score alone, the ranking before
 the learned ranker) and "learned" (the default). Requests whose gold has no document count as misses.
-Prints the table and writes benchmarks/results/retrieval.json (retrieval-lexical.json with --no-dense).
+Prints the table and writes benchmarks/results/retrieval.json (retrieval-lexical.json with --no-dense;
+`--out` elsewhere). The encoder is the active one (`$DSLGEN_ENCODER`, codegen/embedding.py).
 """
 
 from __future__ import annotations
@@ -162,6 +163,7 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--dense", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--limit", type=int, default=0, help="requests per dev set (0 = all)")
+    ap.add_argument("--out", type=Path, default=None, help="result file (default: results/retrieval.json)")
     ap.add_argument("--tldr", type=Path, default=HERE.parent.parent / "shared/data/bash/tldr_pages.jsonl.gz")
     ap.add_argument("--nl2bash", type=Path, default=HERE.parent.parent / "shared/data/bash/nl2bash.jsonl.gz")
     args = ap.parse_args()
@@ -225,6 +227,7 @@ def main() -> None:
         "machine": f"{platform.machine()} {platform.processor() or ''} python {platform.python_version()}".strip(),
         "dense": learned.dense is not None,
         "learned_ranker": sorted(learned.rankers),
+        "encoder": learned.dense.name if learned.dense is not None else None,
         "index_documents": index.manifest["documents"],
         "index_exemplars": index.manifest.get("exemplars"),
         "index_load_seconds": round(load_seconds, 3),
@@ -246,7 +249,9 @@ def main() -> None:
         f"query latency (detect + search): median {summary['query_ms_median']:.2f} ms,"
         f" p95 {summary['query_ms_p95']:.2f} ms; index load {load_seconds:.2f} s"
     )
-    out = HERE / "results" / ("retrieval.json" if learned.dense is not None else "retrieval-lexical.json")
+    out = args.out or HERE / "results" / (
+        "retrieval.json" if learned.dense is not None else "retrieval-lexical.json"
+    )
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(summary, indent=2) + "\n")
 

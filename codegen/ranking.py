@@ -2,8 +2,8 @@
 
 For a request in a language the candidates are the best documents by documentation match and the
 documents the nearest examples call. Each candidate gets the features below; a linear model learned on
-the training split (codegen/training/ranker.py, weights in `codegen/docs/data/ranker.json`) scores
-them. The example signals carry everyday requests ("list files" → ls, as real one-liners do); for a
+the training split (codegen/training/ranker.py, weights in `codegen/docs/data/ranker.json`, or the
+`ranker.json` of the active encoder overlay, learned on that encoder's similarities) scores them. The example signals carry everyday requests ("list files" → ls, as real one-liners do); for a
 tool nobody has examples of, they are silent and the documentation must win, which the interactions
 with the best example similarity let the model learn: a request whose nearest example is far away is
 one the examples do not know.
@@ -17,6 +17,7 @@ from pathlib import Path
 
 import numpy as np
 
+from codegen.errors import InputError
 from codegen.paths import package_data
 
 FEATURES = (
@@ -35,6 +36,20 @@ TOP_DOCS = 30  # candidates from the documentation ranking
 TOP_EXAMPLES = 30  # nearest examples that vote
 TEMPERATURE = 0.05  # softmax temperature of the votes over cosine similarity
 WEIGHTS_FILE = "ranker.json"
+
+
+def weights_path() -> Path:
+    """The ranker's weights for the active encoder: an encoder overlay (codegen/embedding.py) ships the
+    weights learned on its own similarities; the wheel's encoder uses the packaged ones."""
+    try:
+        from codegen.embedding import default_overlay
+
+        overlay = default_overlay()
+    except InputError:  # a broken $DSLGEN_ENCODER is reported by the encoder itself
+        overlay = None
+    if overlay is not None and (overlay / WEIGHTS_FILE).is_file():
+        return overlay / WEIGHTS_FILE
+    return package_data(WEIGHTS_FILE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +72,7 @@ class LinearRanker:
     def load(cls, path: Path | None = None) -> dict[str, LinearRanker]:
         """The shipped (or given) weights per language; empty when there are none, or they are for
         another feature set (then documentation alone ranks until `dslgen train ranker` runs)."""
-        path = path or package_data(WEIGHTS_FILE)
+        path = path or weights_path()
         if not path.is_file():
             return {}
         data = json.loads(path.read_text())

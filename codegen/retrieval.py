@@ -138,6 +138,10 @@ class DenseScorer:
                 "run `dslgen index build --force`"
             )
 
+    @property
+    def name(self) -> str:
+        return self._encoder.name
+
     def embed(self, query: str) -> np.ndarray:
         """The request's unit vector (the last one is kept: documents and examples both need it)."""
         if query in self.known:

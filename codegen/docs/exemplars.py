@@ -151,6 +151,7 @@ def write_exemplars(
     previous: Path | None,
     encoder: Callable[[], object] | None,
     progress: Callable[[str, int, int], None] | None = None,
+    encoder_name: str | None = None,
 ) -> dict[str, int]:
     """Resolve each example to its document, store the table and (with an encoder) the request vectors;
     returns the number of examples kept per source."""
@@ -189,7 +190,15 @@ def write_exemplars(
     np.save(build / "exemplar-source.npy", np.asarray(sources, dtype=np.int8))
     np.save(build / "usage.npy", usage)
     if encoder is not None:
-        write_vectors(build, texts, previous, encoder, progress, prefix="exemplar")  # type: ignore[arg-type]
+        write_vectors(
+            build,
+            texts,
+            previous,
+            encoder,
+            progress,
+            prefix="exemplar",
+            model_name=encoder_name,  # type: ignore[arg-type]
+        )
     return kept
 
 

@@ -175,13 +175,16 @@ def build_index(
     encoder: Callable[[], Encoder] | None = None,
     exemplars: Callable[[Sequence[DocRecord]], Iterable[Exemplar]] | None = None,
     drop_held_out: bool | None = None,
+    encoder_name: str | None = None,
 ) -> BuildReport:
     """Build and atomically publish a new index under `root`; units whose fingerprint did not change
     reuse the previous build's parse (and documents their vector) unless `reuse` is False. With an
     `encoder` (a factory: the model loads only if some document needs embedding) the build stores
     document vectors for dense retrieval. `exemplars` gives the example memory's examples (default:
     codegen.docs.exemplars.default_exemplars). `drop_held_out`: drop the examples of held-out names
-    (default: when this process opens the evaluation index, codegen.docs.profile)."""
+    (default: when this process opens the evaluation index, codegen.docs.profile). `encoder_name`: the
+    encoder's name when known without loading it; the previous build's vectors of another model are
+    then not reused."""
     from codegen.docs.profile import drops_held_out
 
     if drop_held_out is None:
@@ -247,7 +250,7 @@ def build_index(
         _write_bm25(tmp, records)
         if encoder is not None:
             texts = [document_text(r.name, r.summary) for r in records]
-            write_vectors(tmp, texts, previous if reuse else None, encoder, progress)
+            write_vectors(tmp, texts, previous if reuse else None, encoder, progress, model_name=encoder_name)
         exemplar_counts = write_exemplars(
             tmp,
             records,
@@ -256,6 +259,7 @@ def build_index(
             previous if reuse else None,
             encoder,
             progress,
+            encoder_name,
         )
         if progress:
             progress("learning request phrasing", 0, 1)

@@ -70,6 +70,10 @@ def current_stamp(config: IndexConfig) -> str:
         f"search_text={search_text.VERSION}",
         f"langid={langid.VERSION}",
     ]
+    if dense_available():  # a fine-tuned encoder overlay changes every vector
+        from codegen.embedding import active_encoder_name
+
+        parts.append(f"encoder={active_encoder_name()}")
     for pkg in STAMP_PACKAGES:
         try:
             parts.append(f"{pkg}={metadata.version(pkg)}")
@@ -126,6 +130,12 @@ def ensure_index(
     if index is not None:
         index.close()
     encoder = batch_encoder if dense_available() else None
+    if encoder is not None:
+        from codegen.embedding import active_encoder_name
+
+        name: str | None = active_encoder_name()
+    else:
+        name = None
     build_index(
         default_sources(config),
         root,
@@ -134,6 +144,7 @@ def ensure_index(
         reuse=not force,
         encoder=encoder,
         exemplars=lambda records: configured_exemplars(config, records),
+        encoder_name=name,
     )
     index = open_index(root)
     if index is None:

@@ -72,14 +72,19 @@ def write_vectors(
     encoder: Callable[[], Encoder],
     progress: Callable[[str, int, int], None] | None = None,
     prefix: str = DOCUMENTS,
+    model_name: str | None = None,
 ) -> None:
     """Write the vectors of `texts` into `build`, reusing the previous build's. `encoder` is only
-    called (and the model only loaded) when some text has no vector yet."""
+    called (and the model only loaded) when some text has no vector yet. `model_name`, the name the
+    encoder will have (when known without loading it), keeps a previous build's vectors of another
+    model (an encoder overlay added or changed) from being reused."""
     if not texts:
         return  # no table: readers see no vectors (an index without example requests)
     vectors_file, keys_file, model_file = _files(prefix)
     stage = STAGES[prefix]
     name, old = _previous(previous, prefix)
+    if model_name is not None and model_name != name:
+        name, old = model_name, {}
     keys = [text_key(name, t) for t in texts]
     missing = [i for i, k in enumerate(keys) if k not in old]
     model: Encoder | None = None

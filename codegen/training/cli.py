@@ -164,3 +164,92 @@ def ranker(
         f"training Hits@1 {report.hits_at_1}; weights: {target}",
         highlight=False,
     )
+
+
+@app.command()
+def encoder(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Run directory (checkpoints, log.jsonl).")] = Path(
+        "runs/encoder"
+    ),
+    pairs: Annotated[int, typer.Option(min=2, help="Training pairs (one epoch over them).")] = 24_000,
+    batch_size: Annotated[int, typer.Option(min=2, help="Pairs per batch (in-batch negatives).")] = 32,
+    max_seq_length: Annotated[int, typer.Option(min=8, help="Tokens per text.")] = 64,
+    lr: Annotated[float, typer.Option(help="Peak learning rate.")] = 4e-5,
+    real_share: Annotated[
+        float, typer.Option(help="Share of pairs whose request is a real-use example (NL2Bash, role tasks).")
+    ] = 0.55,
+    request_share: Annotated[float, typer.Option(help="Share of request ↔ request pairs.")] = 0.35,
+    max_seconds: SecondsOption = None,
+    max_steps: Annotated[
+        int, typer.Option(min=0, help="Stop after this many steps (the schedule still spans the epoch).")
+    ] = 0,
+    seed: Annotated[int, typer.Option(help="Random seed (pairs, batches, dropout).")] = 0,
+    threads: Annotated[int, typer.Option(min=1, help="torch threads.")] = 1,
+    resume: ResumeOption = True,
+    export: Annotated[
+        Path | None, typer.Option(help="Write the overlay (bf16 layers + overlay.json) to this directory.")
+    ] = None,
+    name: Annotated[
+        str, typer.Option(help="The overlay's name (part of the encoder's name).")
+    ] = "dslgen-encoder-1",
+    data_dir: Annotated[
+        Path, typer.Option(help="The shared data directory (for the dev/test requests left out).")
+    ] = DEFAULT_DATA_DIR,
+) -> None:
+    """Fine-tune the dense encoder (all-MiniLM-L6-v2) on training-split request ↔ document and
+    request ↔ request pairs of the example memory; export its layers as an overlay."""
+    import json
+
+    from codegen.docs.exemplars import ansible_tasks_file
+    from codegen.docs.index import open_index
+    from codegen.docs.registry import ensure_index
+    from codegen.training.encoder import (
+        EncoderConfig,
+        export_overlay,
+        heldout_requests,
+        index_items,
+        train_encoder,
+        training_pairs,
+    )
+
+    def say(msg: str) -> None:
+        err.print(msg, highlight=False)
+
+    config = EncoderConfig(
+        pairs=pairs,
+        batch_size=batch_size,
+        max_seq_length=max_seq_length,
+        lr=lr,
+        real_share=real_share,
+        request_share=request_share,
+        seed=seed,
+        threads=threads,
+        max_seconds=max_seconds or 0.0,
+        max_steps=max_steps,
+    )
+    # the pairs are texts of the example memory: the current index serves whatever encoder embedded it
+    # (a stale one too), so no rebuild happens here; only a missing index is built
+    index = open_index() or ensure_index(progress=lambda stage, done, total: None)
+    splits = Path(__file__).resolve().parents[2] / "benchmarks" / "splits"
+    heldout = heldout_requests(data_dir, ansible_tasks_file(), splits)
+    chosen = training_pairs(index_items(index), heldout, config)
+    say(f"{len(chosen):,} pairs ({config.counts}); {len(heldout):,} dev/test requests left out")
+    report = train_encoder(chosen, out, config, resume=resume, log=say)
+    say(
+        f"{report.steps}/{report.total_steps} steps over {report.pairs:,} pairs in {report.seconds:,.0f} s; "
+        f"last loss {report.last_loss:.4f}; checkpoint {report.checkpoint}"
+    )
+    if export is not None and report.checkpoint is not None:
+        about = {
+            "steps": report.steps,
+            "of_steps": report.total_steps,
+            "pairs": report.pairs,
+            "counts": config.counts,
+            "settings": {
+                k: v
+                for k, v in json.loads((out / "plan.json").read_text())["config"].items()
+                if k != "counts"
+            },
+        }
+        target = export_overlay(report.checkpoint, export, name, about)
+        say(f"overlay: {target}")

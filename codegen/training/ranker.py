@@ -190,6 +190,12 @@ def train_ranker(
 
 
 def default_weights_path() -> Path:
+    """Where `dslgen train ranker` writes: next to the active encoder overlay when there is one (its
+    similarities are the features), else the packaged weights."""
+    from codegen.embedding import OVERLAY_META, default_overlay
     from codegen.paths import package_data
 
+    overlay = default_overlay()
+    if overlay is not None and (overlay / OVERLAY_META).is_file():
+        return overlay / WEIGHTS_FILE
     return package_data(WEIGHTS_FILE)
