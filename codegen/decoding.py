@@ -426,37 +426,41 @@ class _Decoder:
         self.logits = logits[-1]
 
 
-def copy_spans(tokenizer: Any, values: Sequence[str]) -> list[list[int]]:
-    """Each value's token ids as it may be written: after a space or a quote, and on its own."""
-    spans: list[list[int]] = []
+def copy_spans(tokenizer: Any, values: Sequence[str]) -> list[list[list[int]]]:
+    """For each value, its token ids as it may be written: after a space or a quote, and on its own."""
+    spans: list[list[list[int]]] = []
     for value in values:
+        ways: list[list[int]] = []
         for text in (value, " " + value):
             ids = list(tokenizer.encode(text, add_special_tokens=False))
             if text.startswith(" ") and len(ids) > 1 and not tokenizer.decode(ids[:1]).strip():
                 ids = ids[1:]  # the space was its own token: the same span as the bare value
-            if ids and ids not in spans:
-                spans.append(ids)
+            if ids and ids not in ways:
+                ways.append(ids)
+        if ways:
+            spans.append(ways)
     return spans
 
 
 class CopyBias:
     """Logit boosts toward the request's values: the next token of a value whose beginning the text
-    just wrote, else the first token of each value not yet written."""
+    just wrote, else the first token of each value not yet written (in any of its spellings)."""
 
-    def __init__(self, spans: list[list[int]], bias: float, vocab: int) -> None:
-        self.spans, self.bias, self.vocab = spans, bias, vocab
+    def __init__(self, values: list[list[list[int]]], bias: float, vocab: int) -> None:
+        self.values, self.bias, self.vocab = values, bias, vocab
 
     def boost(self, tokens: list[int]) -> np.ndarray:
         starts = np.zeros(self.vocab, dtype=np.float32)
         continues = np.zeros(self.vocab, dtype=np.float32)
-        for span in self.spans:
-            if _contains(tokens, span):
+        for ways in self.values:
+            if any(_contains(tokens, span) for span in ways):
                 continue
-            starts[span[0]] = self.bias
-            for k in range(min(len(span) - 1, len(tokens)), 0, -1):
-                if tokens[-k:] == span[:k]:
-                    continues[span[k]] = self.bias
-                    break
+            for span in ways:
+                starts[span[0]] = self.bias
+                for k in range(min(len(span) - 1, len(tokens)), 0, -1):
+                    if tokens[-k:] == span[:k]:
+                        continues[span[k]] = self.bias
+                        break
         # a value in progress is finished first: starting another one (or the same again) would cut it
         return continues if continues.any() else starts
 
