@@ -46,7 +46,7 @@ from codegen.fortran_lines import fixed_to_free, fortran_units  # noqa: E402
 from codegen.grammar import GrammarError, build_grammar  # noqa: E402
 from codegen.grammar.ansible import is_plain  # noqa: E402
 from codegen.grammar.base import base_grammar  # noqa: E402
-from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS  # noqa: E402
+from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS, program_name  # noqa: E402
 from codegen.grammar.check import (  # noqa: E402
     EXEC_ENDS,
     TASK_KEYWORDS,
@@ -94,15 +94,16 @@ def command_names(text: str, docs: BashDocs) -> list[str]:
     def visit(node) -> None:
         if node.type == "command":
             words = _words(node)
+            words = [program_name(words[0]), *words[1:]] if words else words
             if words:
                 names.append(_page_name(words, docs))
             if words and words[0] in COMMAND_RUNNERS:
                 inner = _runner_command(words, docs)
                 if inner is not None:
-                    names.append(_page_name(words[inner:], docs))
+                    names.append(_page_name([program_name(words[inner]), *words[inner + 1 :]], docs))
             for i, w in enumerate(words):
                 if w in EXEC_FLAGS and i + 1 < len(words):
-                    names.append(_page_name(words[i + 1 :], docs))
+                    names.append(_page_name([program_name(words[i + 1]), *words[i + 2 :]], docs))
         for child in node.children:
             visit(child)
 
@@ -283,6 +284,7 @@ def _segments(words: list[str], docs: BashDocs) -> list[list[str]]:
     runs, find's and each `-exec` command's."""
     if not words:
         return []
+    words = [program_name(words[0]), *words[1:]]
     if words[0] in COMMAND_RUNNERS:
         inner = _runner_command(words, docs)
         if inner is not None:
@@ -307,10 +309,11 @@ def _walk(node):
 # ---------------------------------------------------------------- ansible
 
 
-def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
-    """The task in the grammar's layout, or (None, why) when it uses something the grammar lacks."""
+def render_task(task: dict, module_key: str, free_form: bool = False) -> tuple[str | None, str]:
+    """The task in the grammar's layout, or (None, why) when it uses something the grammar lacks.
+    `key=value` arguments become a mapping unless the module takes a free-form string."""
     out = ["- name: " + _scalar(task.get("name", "Example task"))]
-    args = task[module_key]
+    args = task[module_key] if free_form else key_value_args(task[module_key])
     head = f"  {module_key}:"
     if isinstance(args, dict):
         out.append(head + _mapping(args, 4))
@@ -325,6 +328,21 @@ def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
             return None, f"task keyword `{key}` outside the grammar"
         out.append(f"  {key}:" + _value(value, 2))
     return "\n".join(out), ""
+
+
+def key_value_args(args):
+    """Arguments in Ansible's `key=value` shorthand (`apt: name=nginx state=present`) as the mapping
+    Ansible reads from them (its own parser), so they are written in the grammar's block layout; a
+    string that is not all `key=value` pairs (a free-form command) stays as it is."""
+    if not isinstance(args, str) or "=" not in args:
+        return args
+    from ansible.parsing.splitter import parse_kv
+
+    try:
+        parsed = parse_kv(args)
+    except Exception:  # Ansible's parser raises its own errors (unbalanced quotes)
+        return args
+    return args if not parsed or "_raw_params" in parsed else parsed
 
 
 def _scalar(value) -> str:
@@ -399,7 +417,7 @@ def ansible_coverage(limit: int | None) -> dict:
                     if key is None:
                         continue  # a task of another module (setup steps in the example)
                     counts["tasks"] += 1
-                    text, why = render_task(task, key)
+                    text, why = render_task(task, key, schema_of(record).free_form)
                     if text is not None and grammar is not None and accepts(grammar, text):
                         counts["accepted"] += 1
                         continue
@@ -430,7 +448,8 @@ def ansible_coverage(limit: int | None) -> dict:
 def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
     from codegen.grammar.check import _check_args
 
-    problems = _check_args(task[key], schema_of(record))
+    module = schema_of(record)
+    problems = _check_args(task[key] if module.free_form else key_value_args(task[key]), module)
     if problems:
         first = problems[0]
         if "undocumented key" in first:
@@ -440,7 +459,25 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return _cap_exceeded(task[key], len(schema_of(record).options)) or "other grammar limit"
+    args = task[key] if module.free_form else key_value_args(task[key])
+    return _group_broken(args, module) or _cap_exceeded(args, len(module.options)) or "other grammar limit"
+
+
+def _group_broken(args, module) -> str | None:
+    """Which of the module's argument-spec groups the arguments break, if any."""
+    if not isinstance(args, dict):
+        return None
+    canonical = {n: o.name for o in module.options for n in o.names}
+    given = {canonical[k]: v for k, v in args.items() if k in canonical}
+    if any(not any(n in given for n in group) for group in module.one_of):
+        return "required one-of group not given"
+    for group in module.exclusive:
+        both = [n for n in group if n in given]
+        if len(both) > 1:
+            if all(isinstance(given[n], str) and given[n].startswith("{{") for n in both):
+                return "mutually exclusive options both given as templates (one may be `omit`)"
+            return "mutually exclusive options both given"
+    return None
 
 
 def _cap_exceeded(value, n_options: int, depth: int = 0) -> str | None:
@@ -536,6 +573,8 @@ OUTSIDE_DOCS = frozenset(
         "value outside the documented choices",
         "required option missing in the example",
         "value of another type than documented",
+        "required one-of group not given",
+        "mutually exclusive options both given",
     }
 )
 
@@ -641,15 +680,18 @@ def real_task_verdict(code: str, record: DocRecord | None, grammars: dict[str, s
     grammar = grammars[record.name]
     if grammar is None:
         return "module has no usable schema"
-    text, why = render_task(task, key)
+    free_form = schema_of(record).free_form
+    text, why = render_task(task, key, free_form)
     if text is not None and accepts(grammar, text):
         return None
     keywords = [k for k in task if k not in ("name", key)]
     bare = {k: v for k, v in task.items() if k in ("name", key)}
-    if accepts(grammar, render_task(bare, key)[0]):  # the module call alone is accepted
+    if accepts(grammar, render_task(bare, key, free_form)[0]):  # the module call alone is accepted
         if why:
             return why
-        refused = [k for k in keywords if not accepts(grammar, render_task({**bare, k: task[k]}, key)[0])]
+        refused = [
+            k for k in keywords if not accepts(grammar, render_task({**bare, k: task[k]}, key, free_form)[0])
+        ]
         if refused:
             return f"task keyword `{refused[0]}`: value form outside the keyword rule"
         from codegen.grammar.ansible import MAX_KEYWORDS
