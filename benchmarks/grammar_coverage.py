@@ -54,6 +54,7 @@ from codegen.grammar.check import (  # noqa: E402
     _parser,
     _words,
     fill_flag_placeholders,
+    syntax_errors,
 )
 from codegen.grammar.lint import accepts  # noqa: E402
 from codegen.paths import home  # noqa: E402
@@ -97,13 +98,18 @@ def command_names(text: str, docs: BashDocs) -> list[str]:
             words = [program_name(words[0]), *words[1:]] if words else words
             if words:
                 names.append(_page_name(words, docs))
-            if words and words[0] in COMMAND_RUNNERS:
-                inner = _runner_command(words, docs)
-                if inner is not None:
-                    names.append(_page_name([program_name(words[inner]), *words[inner + 1 :]], docs))
+            run = words
+            while run and run[0] in COMMAND_RUNNERS:  # `xargs -0 sudo chmod 644`: sudo, then chmod
+                inner = _runner_command(run, docs)
+                if inner is None:
+                    break
+                run = [program_name(run[inner]), *run[inner + 1 :]]
+                names.append(_page_name(run, docs))
             for i, w in enumerate(words):
                 if w in EXEC_FLAGS and i + 1 < len(words):
                     names.append(_page_name([program_name(words[i + 1]), *words[i + 2 :]], docs))
+        elif node.type in ("declaration_command", "unset_command") and node.children:
+            names.append(node.children[0].text.decode())  # `export X=$(…)`, `unset x`: builtins
         for child in node.children:
             visit(child)
 
@@ -241,6 +247,8 @@ def bash_verdict(text: str, docs: BashDocs, grammars: dict[tuple[str, ...], str 
 def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
     if _KEYPRESS.match(text):
         return "keys pressed in an interactive program (tldr `<Ctrl c>`), not a shell command"
+    if syntax_errors("bash", text):
+        return "not valid Bash (tree-sitter-bash reports a syntax error)"
     if not accepts(base_grammar("bash"), text):
         return "syntax outside the base grammar"
     undocumented = [n for n in names if docs.record(n) is None]
@@ -565,6 +573,7 @@ def fortran_miss_kind(grammar: str, unit: str) -> str:
 # Miss kinds whose gold is not valid under the installed documentation: not grammar misses.
 OUTSIDE_DOCS = frozenset(
     {
+        "not valid Bash (tree-sitter-bash reports a syntax error)",
         "a command in the line has no documentation",
         "a command's page lists no options (npm's, pages of another tool of the name)",
         "flag not in the man page's option list",
