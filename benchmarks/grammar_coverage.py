@@ -13,6 +13,16 @@
   so real code with its own names is outside it by design.
 
 Prints a table, the misses by kind, and writes benchmarks/results/grammar_coverage.json.
+
+    nice -n 10 python benchmarks/grammar_coverage.py --set everyday [--lang bash|ansible]
+
+- The everyday dev suites (codegen.evaluation.suites): bash-everyday, every NL2Bash dev command
+  against the grammar specialised with the records of its commands, as above (lines whose command
+  has no page are counted, as a miss outside the documentation); ansible-real, every named module
+  task of the dev roles against its module's grammar, rendered in the grammar's layout like the
+  EXAMPLES tasks, with task keywords the grammar refuses as their own kinds. Misses whose gold is
+  not valid under the installed documentation (undocumented flag or key, module not installed, ...)
+  are counted apart (OUTSIDE_DOCS). Writes benchmarks/results/grammar_coverage_everyday.json.
 """
 
 from __future__ import annotations
@@ -36,7 +46,7 @@ from codegen.fortran_lines import fixed_to_free, fortran_units  # noqa: E402
 from codegen.grammar import GrammarError, build_grammar  # noqa: E402
 from codegen.grammar.ansible import is_plain  # noqa: E402
 from codegen.grammar.base import base_grammar  # noqa: E402
-from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS  # noqa: E402
+from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS, program_name  # noqa: E402
 from codegen.grammar.check import (  # noqa: E402
     EXEC_ENDS,
     TASK_KEYWORDS,
@@ -44,6 +54,7 @@ from codegen.grammar.check import (  # noqa: E402
     _parser,
     _words,
     fill_flag_placeholders,
+    syntax_errors,
 )
 from codegen.grammar.lint import accepts  # noqa: E402
 from codegen.paths import home  # noqa: E402
@@ -55,6 +66,7 @@ _SUBCOMMAND_WORD = re.compile(r"[a-z][a-z0-9-]*")
 _MAX_SUBCOMMAND_DEPTH = 3  # `kubectl config set-context`
 DATA = ROOT.parent / "shared" / "data" / "bash"
 RESULTS = ROOT / "benchmarks" / "results" / "grammar_coverage.json"
+EVERYDAY_RESULTS = RESULTS.with_name("grammar_coverage_everyday.json")
 
 
 # ---------------------------------------------------------------- bash
@@ -83,15 +95,21 @@ def command_names(text: str, docs: BashDocs) -> list[str]:
     def visit(node) -> None:
         if node.type == "command":
             words = _words(node)
+            words = [program_name(words[0]), *words[1:]] if words else words
             if words:
                 names.append(_page_name(words, docs))
-            if words and words[0] in COMMAND_RUNNERS:
-                inner = _runner_command(words, docs)
-                if inner is not None:
-                    names.append(_page_name(words[inner:], docs))
+            run = words
+            while run and run[0] in COMMAND_RUNNERS:  # `xargs -0 sudo chmod 644`: sudo, then chmod
+                inner = _runner_command(run, docs)
+                if inner is None:
+                    break
+                run = [program_name(run[inner]), *run[inner + 1 :]]
+                names.append(_page_name(run, docs))
             for i, w in enumerate(words):
                 if w in EXEC_FLAGS and i + 1 < len(words):
-                    names.append(_page_name(words[i + 1 :], docs))
+                    names.append(_page_name([program_name(words[i + 1]), *words[i + 2 :]], docs))
+        elif node.type in ("declaration_command", "unset_command") and node.children:
+            names.append(node.children[0].text.decode())  # `export X=$(…)`, `unset x`: builtins
         for child in node.children:
             visit(child)
 
@@ -190,19 +208,10 @@ def bash_coverage(limit: int | None) -> dict:
             counts[f"{corpus} skipped (no man page)"] += 1
             continue
         counts[f"{corpus} total"] += 1
-        names = command_names(text, docs)
-        records = [r for r in (docs.record(n) for n in names) if r is not None]
-        key = tuple(sorted(r.name for r in records))
-        if key not in grammars:
-            try:
-                grammars[key] = build_grammar("bash", records).text
-            except GrammarError:
-                grammars[key] = None
-        grammar = grammars[key]
-        if grammar is not None and accepts(grammar, text):
+        kind = bash_verdict(text, docs, grammars)
+        if kind is None:
             counts[f"{corpus} accepted"] += 1
             continue
-        kind = bash_miss_kind(text, names, docs)
         misses[kind] += 1
         if len(examples[kind]) < 8:
             examples[kind].append(text)
@@ -218,9 +227,28 @@ def bash_coverage(limit: int | None) -> dict:
     return {"rows": rows, "misses": dict(misses.most_common()), "miss_examples": dict(examples)}
 
 
+def bash_verdict(text: str, docs: BashDocs, grammars: dict[tuple[str, ...], str | None]) -> str | None:
+    """None when the grammar specialised with the records of the line's commands accepts the line,
+    else the kind of miss. `grammars` caches a grammar per set of records."""
+    names = command_names(text, docs)
+    records = [r for r in (docs.record(n) for n in names) if r is not None]
+    key = tuple(sorted(r.name for r in records))
+    if key not in grammars:
+        try:
+            grammars[key] = build_grammar("bash", records).text
+        except GrammarError:
+            grammars[key] = None
+    grammar = grammars[key]
+    if grammar is not None and accepts(grammar, text):
+        return None
+    return bash_miss_kind(text, names, docs)
+
+
 def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
     if _KEYPRESS.match(text):
         return "keys pressed in an interactive program (tldr `<Ctrl c>`), not a shell command"
+    if syntax_errors("bash", text):
+        return "not valid Bash (tree-sitter-bash reports a syntax error)"
     if not accepts(base_grammar("bash"), text):
         return "syntax outside the base grammar"
     undocumented = [n for n in names if docs.record(n) is None]
@@ -239,13 +267,24 @@ def bash_miss_kind(text: str, names: list[str], docs: BashDocs) -> str:
                 continue
             flags = schema_of(record).flags
             table = _FlagTable(flags)
-            if any(
-                w.startswith("-") and w not in ("-", "--") and table.classify(w) is None for w in segment[1:]
-            ):
+            unlisted = [
+                w
+                for w in segment[1:]
+                if w.startswith("-") and w not in ("-", "--") and table.classify(w) is None
+            ]
+            if unlisted:
                 if not flags:
                     return "a command's page lists no options (npm's, pages of another tool of the name)"
+                if all(_in_page_text(w, record) for w in unlisted):
+                    return "flag in the man page's text but not in its option list"
                 return "flag not in the man page's option list"
     return "other (length caps, sub-command forms)"
+
+
+def _in_page_text(word: str, record: DocRecord) -> bool:
+    """Does the page's text name the flag `word` (`--size=+1M` as `--size`) as a word of its own?"""
+    flag = word.split("=", 1)[0]
+    return bool(re.search(rf"(?<![\w-]){re.escape(flag)}(?![\w-])", record.text))
 
 
 def _segments(words: list[str], docs: BashDocs) -> list[list[str]]:
@@ -253,6 +292,7 @@ def _segments(words: list[str], docs: BashDocs) -> list[list[str]]:
     runs, find's and each `-exec` command's."""
     if not words:
         return []
+    words = [program_name(words[0]), *words[1:]]
     if words[0] in COMMAND_RUNNERS:
         inner = _runner_command(words, docs)
         if inner is not None:
@@ -277,10 +317,11 @@ def _walk(node):
 # ---------------------------------------------------------------- ansible
 
 
-def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
-    """The task in the grammar's layout, or (None, why) when it uses something the grammar lacks."""
+def render_task(task: dict, module_key: str, free_form: bool = False) -> tuple[str | None, str]:
+    """The task in the grammar's layout, or (None, why) when it uses something the grammar lacks.
+    `key=value` arguments become a mapping unless the module takes a free-form string."""
     out = ["- name: " + _scalar(task.get("name", "Example task"))]
-    args = task[module_key]
+    args = task[module_key] if free_form else key_value_args(task[module_key])
     head = f"  {module_key}:"
     if isinstance(args, dict):
         out.append(head + _mapping(args, 4))
@@ -295,6 +336,21 @@ def render_task(task: dict, module_key: str) -> tuple[str | None, str]:
             return None, f"task keyword `{key}` outside the grammar"
         out.append(f"  {key}:" + _value(value, 2))
     return "\n".join(out), ""
+
+
+def key_value_args(args):
+    """Arguments in Ansible's `key=value` shorthand (`apt: name=nginx state=present`) as the mapping
+    Ansible reads from them (its own parser), so they are written in the grammar's block layout; a
+    string that is not all `key=value` pairs (a free-form command) stays as it is."""
+    if not isinstance(args, str) or "=" not in args:
+        return args
+    from ansible.parsing.splitter import parse_kv
+
+    try:
+        parsed = parse_kv(args)
+    except Exception:  # Ansible's parser raises its own errors (unbalanced quotes)
+        return args
+    return args if not parsed or "_raw_params" in parsed else parsed
 
 
 def _scalar(value) -> str:
@@ -369,7 +425,7 @@ def ansible_coverage(limit: int | None) -> dict:
                     if key is None:
                         continue  # a task of another module (setup steps in the example)
                     counts["tasks"] += 1
-                    text, why = render_task(task, key)
+                    text, why = render_task(task, key, schema_of(record).free_form)
                     if text is not None and grammar is not None and accepts(grammar, text):
                         counts["accepted"] += 1
                         continue
@@ -400,7 +456,8 @@ def ansible_coverage(limit: int | None) -> dict:
 def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
     from codegen.grammar.check import _check_args
 
-    problems = _check_args(task[key], schema_of(record))
+    module = schema_of(record)
+    problems = _check_args(task[key] if module.free_form else key_value_args(task[key]), module)
     if problems:
         first = problems[0]
         if "undocumented key" in first:
@@ -410,7 +467,25 @@ def ansible_miss_kind(task: dict, key: str, record: DocRecord) -> str:
         if "missing required" in first:
             return "required option missing in the example"
         return "value of another type than documented"
-    return _cap_exceeded(task[key], len(schema_of(record).options)) or "other grammar limit"
+    args = task[key] if module.free_form else key_value_args(task[key])
+    return _group_broken(args, module) or _cap_exceeded(args, len(module.options)) or "other grammar limit"
+
+
+def _group_broken(args, module) -> str | None:
+    """Which of the module's argument-spec groups the arguments break, if any."""
+    if not isinstance(args, dict):
+        return None
+    canonical = {n: o.name for o in module.options for n in o.names}
+    given = {canonical[k]: v for k, v in args.items() if k in canonical}
+    if any(not any(n in given for n in group) for group in module.one_of):
+        return "required one-of group not given"
+    for group in module.exclusive:
+        both = [n for n in group if n in given]
+        if len(both) > 1:
+            if all(isinstance(given[n], str) and given[n].startswith("{{") for n in both):
+                return "mutually exclusive options both given as templates (one may be `omit`)"
+            return "mutually exclusive options both given"
+    return None
 
 
 def _cap_exceeded(value, n_options: int, depth: int = 0) -> str | None:
@@ -493,14 +568,170 @@ def fortran_miss_kind(grammar: str, unit: str) -> str:
     return "unit end"
 
 
+# ---------------------------------------------------------------- everyday dev sets
+
+# Miss kinds whose gold is not valid under the installed documentation: not grammar misses.
+OUTSIDE_DOCS = frozenset(
+    {
+        "not valid Bash (tree-sitter-bash reports a syntax error)",
+        "a command in the line has no documentation",
+        "a command's page lists no options (npm's, pages of another tool of the name)",
+        "flag not in the man page's option list",
+        "module not installed",
+        "key not in the module's documented options",
+        "value outside the documented choices",
+        "required option missing in the example",
+        "value of another type than documented",
+        "required one-of group not given",
+        "mutually exclusive options both given",
+    }
+)
+
+
+def _everyday_row(name: str, ids: list[str], verdicts: dict[str, str | None], texts: dict[str, str]) -> dict:
+    """Coverage of one everyday set: over all items, and over the items inside the documentation."""
+    misses = collections.Counter(v for v in verdicts.values() if v is not None)
+    examples: dict[str, list[str]] = collections.defaultdict(list)
+    for item in ids:
+        kind = verdicts[item]
+        if kind is not None and len(examples[kind]) < 6:
+            examples[kind].append(f"{item}: {texts[item]}")
+    accepted = sum(v is None for v in verdicts.values())
+    outside = sum(n for kind, n in misses.items() if kind in OUTSIDE_DOCS)
+    inside = len(ids) - outside
+    return {
+        "rows": {
+            name: {
+                "items": len(ids),
+                "accepted": accepted,
+                "coverage": accepted / len(ids) if ids else None,
+                "outside_documentation": outside,
+                "coverage_inside_documentation": accepted / inside if inside else None,
+                "grammar_misses": inside - accepted,
+            }
+        },
+        "misses": dict(misses.most_common()),
+        "outside_documentation_kinds": sorted(k for k in misses if k in OUTSIDE_DOCS),
+        "miss_examples": dict(examples),
+        "missed_ids": {item: kind for item, kind in verdicts.items() if kind is not None},
+    }
+
+
+def bash_everyday_coverage(limit: int | None) -> dict:
+    """NL2Bash's everyday dev split (suite bash-everyday): each command against the grammar
+    specialised with the records of its commands. Lines whose command has no page are counted."""
+    from codegen.evaluation.suites import bash_everyday, sample
+
+    docs = BashDocs()
+    grammars: dict[tuple[str, ...], str | None] = {}
+    items = sample(bash_everyday(), limit)
+    texts = {ex.id: fill_placeholders(ex.code).strip() for ex in items}
+    verdicts = {item: bash_verdict(text, docs, grammars) for item, text in texts.items()}
+    return _everyday_row("bash-everyday", list(texts), verdicts, texts)
+
+
+def ansible_real_coverage(limit: int | None) -> dict:
+    """The real-role dev tasks (suite ansible-real): each task against its module's grammar, rendered
+    in the grammar's layout like the EXAMPLES tasks."""
+    from codegen.docs.ansible import InstalledAnsibleSource
+    from codegen.evaluation.suites import ansible_real, sample
+
+    items = sample(ansible_real(), limit)
+    modules = _real_task_modules()
+    source = InstalledAnsibleSource()
+    wanted = {m.rsplit(".", 1)[0] for m in modules.values()}
+    records: dict[str, DocRecord] = {}
+    for unit in source.units():
+        if unit.id in wanted:
+            for record in source.load(unit):
+                records[record.name] = record
+    grammars: dict[str, str | None] = {}
+    texts: dict[str, str] = {}
+    verdicts: dict[str, str | None] = {}
+    for ex in items:
+        texts[ex.id] = ex.code
+        verdicts[ex.id] = real_task_verdict(ex.code, records.get(modules[ex.id]), grammars)
+    return _everyday_row("ansible-real", list(texts), verdicts, texts)
+
+
+def _real_task_modules() -> dict[str, str]:
+    """Task id -> the FQCN of the module it calls, as the real-task corpus records it."""
+    from codegen.docs.exemplars import ansible_tasks_file
+
+    with open(ansible_tasks_file(), encoding="utf-8") as fh:
+        return {row["id"]: row.get("module") or "" for row in map(json.loads, fh)}
+
+
+def real_task_verdict(code: str, record: DocRecord | None, grammars: dict[str, str | None]) -> str | None:
+    """None when the grammar of the task's module accepts the task in the grammar's layout, else
+    the kind of miss; task keywords the grammar refuses are their own kinds."""
+    if record is None:
+        return "module not installed"
+    try:
+        tasks = yaml.safe_load(code)
+    except yaml.YAMLError as err:
+        tag = re.search(r"tag '(![^']*)'", str(err))
+        return (
+            f"YAML tag `{tag.group(1)}` (the grammar writes no tags)"
+            if tag
+            else "YAML the renderer cannot read"
+        )
+    task = tasks[0] if isinstance(tasks, list) and tasks else tasks
+    names = {record.name, *record.aliases, record.name.rsplit(".", 1)[-1]}
+    key = next((k for k in task if k in names), None) if isinstance(task, dict) else None
+    if key is None:
+        return "task does not call its module by a documented name"
+    if record.name not in grammars:
+        try:
+            grammars[record.name] = build_grammar("ansible", [record]).text
+        except GrammarError:
+            grammars[record.name] = None
+    grammar = grammars[record.name]
+    if grammar is None:
+        return "module has no usable schema"
+    free_form = schema_of(record).free_form
+    text, why = render_task(task, key, free_form)
+    if text is not None and accepts(grammar, text):
+        return None
+    keywords = [k for k in task if k not in ("name", key)]
+    bare = {k: v for k, v in task.items() if k in ("name", key)}
+    if accepts(grammar, render_task(bare, key, free_form)[0]):  # the module call alone is accepted
+        if why:
+            return why
+        refused = [
+            k for k in keywords if not accepts(grammar, render_task({**bare, k: task[k]}, key, free_form)[0])
+        ]
+        if refused:
+            return f"task keyword `{refused[0]}`: value form outside the keyword rule"
+        from codegen.grammar.ansible import MAX_KEYWORDS
+
+        return (
+            f"task keywords: over {MAX_KEYWORDS} on one task"
+            if len(keywords) > MAX_KEYWORDS
+            else "task keywords together"
+        )
+    return ansible_miss_kind(task, key, record)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--limit", type=int, default=None, help="per language, for a quick run")
     parser.add_argument("--lang", action="append", choices=["bash", "ansible", "fortran"])
+    parser.add_argument(
+        "--set",
+        choices=["corpora", "everyday"],
+        default="corpora",
+        help="corpora: tldr, NL2Bash, EXAMPLES, Fortran corpus; everyday: the bash-everyday and "
+        "ansible-real dev suites",
+    )
     args = parser.parse_args()
     started = time.time()
     result = {"date": time.strftime("%Y-%m-%d"), "command": " ".join(["python", *sys.argv])}
-    for lang, fn in (("bash", bash_coverage), ("ansible", ansible_coverage), ("fortran", fortran_coverage)):
+    sets = {
+        "corpora": (("bash", bash_coverage), ("ansible", ansible_coverage), ("fortran", fortran_coverage)),
+        "everyday": (("bash", bash_everyday_coverage), ("ansible", ansible_real_coverage)),
+    }
+    for lang, fn in sets[args.set]:
         if args.lang and lang not in args.lang:
             continue
         t0 = time.time()
@@ -511,14 +742,25 @@ def main() -> None:
     print(f"\n{'corpus':<10} {'items':>8} {'accepted':>9} {'coverage':>9}")
     for lang in (lang for lang in ("bash", "ansible", "fortran") if lang in result):
         for name, row in result[lang]["rows"].items():
-            items = row.get("lines", row.get("tasks", row.get("units", 0)))
+            items = row.get("lines", row.get("tasks", row.get("units", row.get("items", 0))))
             cov = row.get("coverage")
             print(
                 f"{name:<10} {items:>8} {row.get('accepted', 0):>9} {cov * 100 if cov is not None else 0:>8.2f}%"
             )
-        for kind, n in list(result[lang]["misses"].items())[:8]:
-            print(f"    miss: {kind}: {n}")
-    out = RESULTS if not args.lang and not args.limit else RESULTS.with_name("grammar_coverage_partial.json")
+            if "outside_documentation" in row:
+                inside = row["coverage_inside_documentation"]
+                print(
+                    f"    outside the documentation: {row['outside_documentation']}; inside it "
+                    f"{inside * 100 if inside is not None else 0:.2f}% ({row['grammar_misses']} grammar misses)"
+                )
+        for kind, n in list(result[lang]["misses"].items())[: 8 if args.set == "corpora" else 20]:
+            outside = (
+                " (outside the documentation)" if args.set == "everyday" and kind in OUTSIDE_DOCS else ""
+            )
+            print(f"    miss: {kind}: {n}{outside}")
+    out = EVERYDAY_RESULTS if args.set == "everyday" else RESULTS
+    if args.lang or args.limit:
+        out = out.with_name(out.stem + "_partial.json")
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(result, indent=1, ensure_ascii=False) + "\n")
     print(f"\nwrote {out.relative_to(ROOT)}")

@@ -19,7 +19,7 @@ from codegen.grammar.lark_text import alternatives, literal, split_definitions
 from codegen.schema import AnsibleModule, AnsibleOption
 
 TRACKED_BITS = 62  # bit 63 marks "a key was written" for list items of mappings
-MAX_KEYWORDS = 6  # task keywords on one task
+MAX_KEYWORDS = 8  # task keywords on one task (real role tasks set up to 8: when, register, loop, ...)
 # Caps so a generator reaches an end; set from the module EXAMPLES (some set 20+ options at once,
 # network resource modules nest their `config` four or five levels deep).
 MAX_KEYS = 24  # optional keys per mapping

@@ -44,6 +44,8 @@ COMMAND_RUNNERS = frozenset(
 RUNNER_OPERANDS = {"timeout": 1, "chroot": 1, "flock": 1, "taskset": 1}
 # find's actions that embed a command ended by `;` or `+`.
 EXEC_FLAGS = frozenset({"-exec", "-execdir", "-ok", "-okdir"})
+# Where a command line finds a documented program by its path (`/usr/bin/grep`, `xargs /bin/rm -f`).
+BIN_DIRS = ("/bin/", "/usr/bin/", "/usr/local/bin/", "/sbin/", "/usr/sbin/")
 MAX_ARGS = 20
 ATTACHED = "ATTACHED_VALUE"  # stands for a flag's attached value (`-n5`, `--lines=5`) in a context
 
@@ -194,6 +196,20 @@ def _call_lines(
     return terms, lines
 
 
+def program_name(word: str) -> str:
+    """`/usr/bin/grep` -> `grep`: a word naming a program in a standard directory, without it."""
+    for d in BIN_DIRS:
+        if word.startswith(d) and "/" not in word[len(d) :]:
+            return word[len(d) :]
+    return word
+
+
+def _with_paths(invocations: tuple[str, ...]) -> list[str]:
+    """A command's invocations, and each one-word invocation by its path in the standard directories
+    (`/usr/bin/grep`, `/bin/rm`): a line names the documented program either way."""
+    return [*invocations, *(d + n for n in invocations if " " not in n for d in BIN_DIRS)]
+
+
 def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) -> tuple[str, list[str]]:
     """Lark definitions replacing `command_call` and `bq_command_call`, and one summary line per
     command; with `leading_command`, also `start`, so that the top level holds only documented
@@ -205,7 +221,7 @@ def bash_rules(commands: list[BashCommand], *, leading_command: bool = False) ->
     summary: list[str] = []
     for i, cmd in enumerate(commands):
         forms = _FlagForms(cmd.flags)
-        terms[f"COMMAND_{i}"] = alternatives(literal(n) for n in dict.fromkeys(cmd.invocations))
+        terms[f"COMMAND_{i}"] = alternatives(literal(n) for n in dict.fromkeys(_with_paths(cmd.invocations)))
         for ctx in (_PLAIN, _BACKQUOTED):
             ctx_terms, ctx_lines = _call_lines(i, cmd, forms, ctx)
             terms.update(ctx_terms)

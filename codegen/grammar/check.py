@@ -19,7 +19,7 @@ from tree_sitter import Language, Node, Parser
 
 from codegen.grammar.ansible import keyword_alternatives
 from codegen.grammar.base import base_grammar
-from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS
+from codegen.grammar.bash import COMMAND_RUNNERS, EXEC_FLAGS, RUNNER_OPERANDS, program_name
 from codegen.schema import AnsibleModule, AnsibleOption, BashCommand, BashFlag
 
 # how find's -exec command ends, as the shell passes `;` or `+` to it
@@ -228,6 +228,7 @@ def _check_words(words: list[str], by_name: dict[str, BashCommand]) -> list[str]
     if not words:
         return []
     # the longest documented invocation the words start with (`aws s3 sync`, else `aws`)
+    words = [program_name(words[0]), *words[1:]]  # `/usr/bin/grep` runs grep
     k = next((k for k in range(min(len(words), 4), 1, -1) if " ".join(words[:k]) in by_name), 1)
     name, args = " ".join(words[:k]), words[k:]
     command = by_name.get(name)
