@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from codegen.docs.index import DocIndex, IndexConfig, build_index, index_root, open_index
+from codegen.docs.profile import PRODUCT, PROFILE_ENV, PROFILES
 from codegen.docs.record import DocRecord
 from codegen.docs.source import Unit
 from codegen.extras import missing
@@ -77,6 +78,13 @@ class JsonlRecordSource:
 
 
 @pytest.fixture(autouse=True)
+def product_index(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test starts on the product index; a command that switches to the evaluation index (as
+    `dslgen eval` does for its process) does not leak into the next test."""
+    monkeypatch.setenv(PROFILE_ENV, PRODUCT)
+
+
+@pytest.fixture(autouse=True)
 def small_example_memory(monkeypatch: pytest.MonkeyPatch) -> None:
     """Indexes that tests build through `ensure_index` hold the fixture documents' own examples, not
     the 8,000 shipped NL2Bash pairs: embedding those would cost each such build a minute."""
@@ -110,9 +118,13 @@ def dslgen_home(tmp_path: Path, records_file: Path, monkeypatch: pytest.MonkeyPa
 
     home = tmp_path / "home"
     monkeypatch.setenv("DSLGEN_HOME", str(home))
-    build_index(
-        [JsonlRecordSource(records_file)], index_root(), stamp=current_stamp(IndexConfig()), workers=1
-    )
+    # both profiles: `dslgen eval` and `dslgen train` open the evaluation index (codegen/docs/profile.py)
+    for profile in PROFILES:
+        monkeypatch.setenv(PROFILE_ENV, profile)
+        build_index(
+            [JsonlRecordSource(records_file)], index_root(), stamp=current_stamp(IndexConfig()), workers=1
+        )
+    monkeypatch.setenv(PROFILE_ENV, PRODUCT)
     return home
 
 
