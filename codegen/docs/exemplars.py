@@ -24,6 +24,7 @@ import json
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -78,18 +79,23 @@ def shipped_nl2bash_exemplars(drop_held_out: bool) -> Iterator[Exemplar]:
         yield from nl2bash_exemplars(package_data(NL2BASH_HELD_OUT_FILE))
 
 
-def ansible_task_exemplars(path: Path | None = None) -> Iterator[Exemplar]:
-    """Module calls of training-split roles (dev/test roles are the everyday Ansible dev/test sets)."""
+def module_tasks(path: Path | None = None) -> Iterator[dict[str, Any]]:
+    """The named module calls of the real-task corpus (not includes, imports or other controls), each
+    row with `role_key` ("project/role", what the dev/test splits name); none without the corpus."""
     path = path or ansible_tasks_file()
     if not path.is_file():
         return
     with open(path, encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            if row.get("kind", "module") != "module" or not row.get("module") or not row.get("name"):
-                continue
-            if split_of(f"{row['project']}/{row['role']}") != "train":
-                continue
+            if row.get("kind", "module") == "module" and row.get("module") and row.get("name"):
+                yield row | {"role_key": f"{row['project']}/{row['role']}"}
+
+
+def ansible_task_exemplars(path: Path | None = None) -> Iterator[Exemplar]:
+    """Module calls of training-split roles (dev/test roles are the everyday Ansible dev/test sets)."""
+    for row in module_tasks(path):
+        if split_of(row["role_key"]) == "train":
             yield Exemplar(row["name"], row.get("task_text", ""), "ansible", row["module"], "ansible-tasks")
 
 

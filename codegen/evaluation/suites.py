@@ -28,7 +28,7 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from codegen.docs.exemplars import ansible_tasks_file
+from codegen.docs.exemplars import ansible_tasks_file, module_tasks
 from codegen.docs.index import DocIndex
 from codegen.errors import InputError
 from codegen.evaluation.data import EvalExample, read_examples
@@ -105,19 +105,16 @@ def bash_everyday(path: Path = NL2BASH, split: Path = SPLITS / "bash_everyday_de
 def ansible_real(
     path: Path | None = None, split: Path = SPLITS / "ansible_real_dev.txt"
 ) -> list[EvalExample]:
-    path = path or ansible_tasks_file()
-    if not path.is_file():
-        raise InputError(f"{path}: no real-task corpus; run `dslgen index fetch-examples` for ansible-real")
+    if not (path or ansible_tasks_file()).is_file():
+        raise InputError(
+            f"{path or ansible_tasks_file()}: no real-task corpus; run `dslgen index fetch-examples`"
+        )
     roles = set(read_split(split))
-    examples = []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row.get("kind", "module") != "module" or not row.get("module") or not row.get("name"):
-                continue
-            if f"{row['project']}/{row['role']}" in roles:
-                examples.append(EvalExample(row["id"], row["name"], "ansible", row["task_text"]))
-    return examples
+    return [
+        EvalExample(row["id"], row["name"], "ansible", row["task_text"])
+        for row in module_tasks(path)
+        if row["role_key"] in roles
+    ]
 
 
 def fortran_dev(path: Path = FORTRAN_TASKS) -> list[EvalExample]:

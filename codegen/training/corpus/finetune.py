@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from codegen.atomic import atomic_write_bytes, atomic_write_text
-from codegen.docs.exemplars import ansible_tasks_file
+from codegen.docs.exemplars import module_tasks
 from codegen.docs.index import DocIndex
 from codegen.prompt import build_prompt, usable_example
 from codegen.retrieval import Retriever
@@ -86,26 +86,18 @@ def nl2bash_pairs(data_dir: Path) -> Iterator[Pair]:
 def ansible_task_pairs(path: Path | None = None) -> Iterator[Pair]:
     """Named module tasks of real roles (task name -> task text), split by role: the dev and test
     roles are the everyday Ansible dev/test sets (benchmarks/splits/ansible_real_*.txt)."""
-    path = path or ansible_tasks_file()
-    if not path.is_file():
-        return
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            row = json.loads(line)
-            if row.get("kind", "module") != "module" or not row.get("module") or not row.get("name"):
-                continue
-            if not usable_example(row["name"], row["task_text"]):
-                continue  # a long templated task (debops' loops) teaches role internals, not the request
-            role = f"{row['project']}/{row['role']}"
-            yield Pair(
-                f"task:{row['id']}",
-                "ansible",
-                row["name"],
-                row["task_text"],
-                split_of(role),
-                f"ansible-tasks:{row['package']}=={row['version']}",
-                row["module"],
-            )
+    for row in module_tasks(path):
+        if not usable_example(row["name"], row["task_text"]):
+            continue  # a long templated task (debops' loops) teaches role internals, not the request
+        yield Pair(
+            f"task:{row['id']}",
+            "ansible",
+            row["name"],
+            row["task_text"],
+            split_of(row["role_key"]),
+            f"ansible-tasks:{row['package']}=={row['version']}",
+            row["module"],
+        )
 
 
 def ansible_pairs(index: DocIndex) -> Iterator[Pair]:
