@@ -1,6 +1,6 @@
 """Choose the decoding copy bias (codegen.pipeline.COPY_BIAS) on training-split requests that state values.
 
-    python benchmarks/copy_bias.py --model DIR [--biases 0,1,2,4] [--n 60]
+    python benchmarks/copy_bias.py --model DIR [--biases 0,1,2,4] [--continue-biases 4,8] [--n 60]
 
 Requests: the first `n` per language (by a hash of the request) of the example memory's real-use
 training pairs whose request states a value (codegen.values): NL2Bash training pairs (Bash) and the
@@ -53,6 +53,11 @@ def main() -> None:
     )
     parser.add_argument("--model", type=Path, required=True)
     parser.add_argument("--biases", default="0,1,2,4")
+    parser.add_argument(
+        "--continue-biases",
+        default="",
+        help="biases toward finishing a begun value (default: each start bias)",
+    )
     parser.add_argument("--n", type=int, default=60)
     args = parser.parse_args()
     index = ensure_index()
@@ -61,8 +66,13 @@ def main() -> None:
     docs = Documentation(index)
     chosen = requests(args.n)
     table: dict[str, dict[str, dict]] = {}
-    for bias in [float(b) for b in args.biases.split(",")]:
-        gen = Generator(index, retriever, model, copy_bias=bias)
+    starts = [float(b) for b in args.biases.split(",")]
+    continues = [float(b) for b in args.continue_biases.split(",")] if args.continue_biases else [None]
+    for bias, cont in [(b, c) for b in starts for c in continues]:
+        gen = Generator(
+            index, retriever, model, copy_bias=bias, copy_continue_bias=bias if cont is None else cont
+        )
+        name = str(bias) if cont is None else f"{bias}/{cont}"
         for lang, exs in chosen.items():
             started = time.perf_counter()
             outputs = [gen.generate(ex.nl, lang).code for ex in exs]
@@ -76,8 +86,8 @@ def main() -> None:
                 scores = ansible_scores([AnsibleExample(**asdict(p)) for p in per])
                 row |= {"module_accuracy": scores.module_accuracy, "key_f1": scores.key_f1}
             row["seconds_per_request"] = round((time.perf_counter() - started) / len(exs), 3)
-            table.setdefault(lang, {})[str(bias)] = row
-            print(f"{lang} bias {bias}: {row}", flush=True)
+            table.setdefault(lang, {})[name] = row
+            print(f"{lang} bias {name}: {row}", flush=True)
     out = ROOT / "benchmarks" / "results" / "copy_bias.json"
     out.write_text(
         json.dumps(

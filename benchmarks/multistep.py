@@ -1,6 +1,7 @@
 """Multi-step requests: is the request split right, and does each step retrieve its command/module?
 
-    python benchmarks/multistep.py [--data benchmarks/data/multistep_requests.jsonl] [--dense | --no-dense]
+    python benchmarks/multistep.py [--index evaluation|product]
+                                   [--data benchmarks/data/multistep_requests.jsonl] [--dense | --no-dense]
                                    [--rebuild] [--show]
 
 Data: hand-written requests, one JSON object a line: {"id", "nl", "lang", "expected": [names, in step
@@ -23,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import sys
 import time
@@ -77,15 +79,22 @@ def score(item: dict, planned: list[PlannedStep]) -> dict:
 
 
 def main() -> int:
-    from codegen.docs.profile import use_evaluation_index
+    from codegen.docs.profile import EVALUATION, PRODUCT, PROFILE_ENV
 
-    use_evaluation_index()  # benchmarks read the evaluation index (codegen/docs/profile.py)
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument(
+        "--index",
+        choices=(EVALUATION, PRODUCT),
+        default=EVALUATION,
+        help="the index profile (codegen/docs/profile.py): evaluation leaves the held-out commands' "
+        "examples out; product is what `dslgen` answers with",
+    )
     ap.add_argument("--data", type=Path, default=HERE / "data" / "multistep_requests.jsonl")
     ap.add_argument("--dense", action=argparse.BooleanOptionalAction, default=None)
     ap.add_argument("--rebuild", action="store_true", help="bring the index up to date first")
     ap.add_argument("--show", action="store_true", help="print every request's plan")
     args = ap.parse_args()
+    os.environ[PROFILE_ENV] = args.index
 
     items = [json.loads(line) for line in args.data.read_text().splitlines() if line.strip()]
     index = ensure_index() if args.rebuild else (open_index(index_root()) or ensure_index())
@@ -120,7 +129,9 @@ def main() -> int:
             print(
                 f"{mark} {row['id']} {row['got_join']}: {row['steps']} -> {row['docs']}  want {row['expected']}"
             )
-    out = HERE / "results" / "multistep.json"
+    out = (
+        HERE / "results" / ("multistep.json" if args.index == EVALUATION else f"multistep-{args.index}.json")
+    )
     out.parent.mkdir(exist_ok=True)
     out.write_text(
         json.dumps(
@@ -129,6 +140,7 @@ def main() -> int:
                 if args.data.is_relative_to(HERE.parent)
                 else str(args.data),
                 "index": index.manifest.get("stamp"),
+                "profile": args.index,
                 "dense": retriever.dense is not None,
                 "machine": platform.processor() or platform.machine(),
                 "table": table,

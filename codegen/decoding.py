@@ -162,6 +162,8 @@ def generate(
     finish_reserve: int = 0,
     values: Sequence[str] = (),
     copy_bias: float = 0.0,
+    copy_continue_bias: float | None = None,
+    copy_visible: Callable[[str], str] | None = None,
 ) -> list[Generation] | DecodingError:
     """Up to `n` candidates, best first. Greedy when temperature is 0: candidate i then starts with
     the i-th most likely allowed token (distinct top-k candidates); otherwise sampled.
@@ -172,8 +174,9 @@ def generate(
     `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
     accepts the text.
     `values`: values of the request (codegen.values) the text should contain; `copy_bias` is added to
-    the logit of a token that starts a value not yet written and of the token that continues a value
-    being written (a pointer toward the request for a small model that drifts off a value)."""
+    the logit of a token that starts a value not yet written, `copy_continue_bias` (default: the
+    same) to the tokens that continue a value being written (a pointer toward the request for a small
+    model that drifts off a value); `copy_visible` drops what does not count as written (CopyBias)."""
     start = time.perf_counter()
     lm = as_causal_lm(model)
     problem = check_vocabulary(lm, tokenizer)
@@ -202,7 +205,7 @@ def generate(
             return compiled
         matcher = compiled
 
-    spans = copy_spans(tokenizer, values) if copy_bias else []
+    texts = token_texts(tokenizer, vocab) if copy_bias and values else None
     generations: list[Generation] = []
     seen: set[str] = set()
     for i in range(n):
@@ -224,7 +227,11 @@ def generate(
             closers=functools.partial(closing_tokens, tokenizer, vocab)
             if finish_reserve and matcher is not None
             else None,
-            copier=CopyBias(spans, copy_bias, vocab) if spans else None,
+            copier=CopyBias(
+                values, texts, copy_bias, vocab, continue_bias=copy_continue_bias, visible=copy_visible
+            )
+            if texts is not None
+            else None,
         )
         gen = decoder.run(max_new_tokens)
         gen.timings.compile_s = compile_s
@@ -426,48 +433,96 @@ class _Decoder:
         self.logits = logits[-1]
 
 
-def copy_spans(tokenizer: Any, values: Sequence[str]) -> list[list[list[int]]]:
-    """For each value, its token ids as it may be written: after a space or a quote, and on its own."""
-    spans: list[list[list[int]]] = []
-    for value in values:
-        ways: list[list[int]] = []
-        for text in (value, " " + value):
-            ids = list(tokenizer.encode(text, add_special_tokens=False))
-            if text.startswith(" ") and len(ids) > 1 and not tokenizer.decode(ids[:1]).strip():
-                ids = ids[1:]  # the space was its own token: the same span as the bare value
-            if ids and ids not in ways:
-                ways.append(ids)
-        if ways:
-            spans.append(ways)
-    return spans
+@dataclass(frozen=True, slots=True)
+class TokenTexts:
+    """Each token's bytes, and the tokens of each byte string."""
+
+    texts: list[bytes]
+    by_text: dict[bytes, list[int]]
+
+
+@functools.lru_cache(maxsize=4)
+def token_texts(tokenizer: Any, n_vocab: int) -> TokenTexts:
+    lltok = ll_tokenizer(tokenizer, n_vocab)
+    texts = [lltok.decode_bytes([i]) for i in range(n_vocab)]
+    by_text: dict[bytes, list[int]] = {}
+    for i, text in enumerate(texts):
+        if text:
+            by_text.setdefault(text, []).append(i)
+    return TokenTexts(texts, by_text)
+
+
+def _is_word(byte: int) -> bool:
+    return chr(byte).isalnum() or byte == ord("_")
 
 
 class CopyBias:
-    """Logit boosts toward the request's values: the next token of a value whose beginning the text
-    just wrote, else the first token of each value not yet written (in any of its spellings)."""
+    """Logit boosts toward the request's values, matched on the text's bytes (so any tokenisation
+    counts): the tokens that continue a value the text has begun (`continue_bias`), else the tokens
+    that begin a value not yet written (`bias`), at a word boundary. A value is begun when the text
+    ends with its first bytes after a non-word byte; it is written when the text holds it whole
+    (after `visible`, which drops what does not count, such as an Ansible task's `- name:` line
+    that repeats the request)."""
 
-    def __init__(self, values: list[list[list[int]]], bias: float, vocab: int) -> None:
-        self.values, self.bias, self.vocab = values, bias, vocab
+    def __init__(
+        self,
+        values: Sequence[str],
+        texts: TokenTexts,
+        bias: float,
+        vocab: int,
+        *,
+        continue_bias: float | None = None,
+        visible: Callable[[str], str] | None = None,
+    ) -> None:
+        self.values = [v.encode() for v in dict.fromkeys(values) if v]
+        self.texts, self.vocab = texts, vocab
+        self.bias = bias
+        self.continue_bias = bias if continue_bias is None else continue_bias
+        self.visible = visible
 
     def boost(self, tokens: list[int]) -> np.ndarray:
+        text = b"".join(self.texts.texts[t] for t in tokens)
+        shown = self.visible(text.decode(errors="replace")).encode() if self.visible else text
         starts = np.zeros(self.vocab, dtype=np.float32)
         continues = np.zeros(self.vocab, dtype=np.float32)
-        for ways in self.values:
-            if any(_contains(tokens, span) for span in ways):
+        at_boundary = not text or not _is_word(text[-1])
+        after_space = not text or text[-1:].isspace()
+        for value in self.values:
+            if value in shown:
                 continue
-            for span in ways:
-                starts[span[0]] = self.bias
-                for k in range(min(len(span) - 1, len(tokens)), 0, -1):
-                    if tokens[-k:] == span[:k]:
-                        continues[span[k]] = self.bias
-                        break
+            begun = self._begun(text, value)
+            if begun:
+                self._mark(continues, value[begun:], self.continue_bias)
+                continue
+            if at_boundary:
+                self._mark(starts, value, self.bias, longest_only=True)
+            if not after_space:
+                self._mark(starts, b" " + value, self.bias, shortest=2, longest_only=True)
         # a value in progress is finished first: starting another one (or the same again) would cut it
         return continues if continues.any() else starts
 
+    @staticmethod
+    def _begun(text: bytes, value: bytes) -> int:
+        """How many of the value's first bytes end the text, after a word boundary (0: none); one
+        letter is no beginning yet (an `s` begins `src` and every other s-word), one `/` is."""
+        shortest = 2 if _is_word(value[0]) else 1
+        for k in range(min(len(value) - 1, len(text)), shortest - 1, -1):
+            if text.endswith(value[:k]) and (len(text) == k or not _is_word(text[-k - 1])):
+                return k
+        return 0
 
-def _contains(tokens: list[int], span: list[int]) -> bool:
-    n = len(span)
-    return any(tokens[i : i + n] == span for i in range(len(tokens) - n + 1))
+    def _mark(
+        self, out: np.ndarray, rest: bytes, bias: float, shortest: int = 1, longest_only: bool = False
+    ) -> None:
+        """Boost the tokens whose bytes are a prefix of `rest` (at least `shortest` long): all of
+        them, or only the longest, as a tokenizer would begin the value (a one-letter token that
+        begins "started" begins any word)."""
+        for j in range(len(rest), shortest - 1, -1):
+            tokens = self.texts.by_text.get(rest[:j], ())
+            for token in tokens:
+                out[token] = bias
+            if tokens and longest_only:
+                return
 
 
 def _log_softmax(logits: np.ndarray) -> np.ndarray:

@@ -16,7 +16,7 @@ from codegen.prompt import build_prompt
 from codegen.request import check_request
 from codegen.result import Candidate, Diagnostic, DocHit, Result, StepResult
 from codegen.retrieval import Hit, Retriever
-from codegen.values import request_values
+from codegen.values import choice_values, request_values, without_task_names
 
 if TYPE_CHECKING:  # decoding loads llguidance: imported when a model runs, not to serve retrieval
     from codegen.decoding import Generation
@@ -28,9 +28,11 @@ DEFAULT_TOP_K = 5
 NO_REPEAT_NGRAM = 3
 FINISH_RESERVE_SHARE = 8
 WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortran_skeleton)
-# logit added toward writing the request's values (codegen.values, codegen.decoding.CopyBias); chosen on
-# training-split requests (benchmarks/copy_bias.py, RESULTS.md "Values from the request")
+# logits added toward beginning and toward finishing the request's values (codegen.values,
+# codegen.decoding.CopyBias); chosen on training-split requests (benchmarks/copy_bias.py, RESULTS.md
+# "Values from the request")
 COPY_BIAS = 4.0
+COPY_CONTINUE_BIAS = 16.0
 
 
 @dataclass(slots=True)
@@ -48,11 +50,13 @@ class Generator:
         model: LoadedModel | None = None,
         *,
         copy_bias: float = COPY_BIAS,
+        copy_continue_bias: float = COPY_CONTINUE_BIAS,
     ) -> None:
         self.index = index
         self.retriever = retriever
         self.model = model
         self.copy_bias = copy_bias
+        self.copy_continue_bias = copy_continue_bias
 
     @classmethod
     def load(
@@ -198,8 +202,11 @@ class Generator:
             max_new_tokens=max_new_tokens,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=max_new_tokens // FINISH_RESERVE_SHARE,
-            values=request_values(task) if result.lang in ("bash", "ansible") else (),
+            values=self._values(task, result.lang, records),
             copy_bias=self.copy_bias,
+            copy_continue_bias=self.copy_continue_bias,
+            # the task's `- name:` line repeats the request: its values are still to be written
+            copy_visible=without_task_names if result.lang == "ansible" else None,
         )
         if isinstance(out, DecodingError):
             result.errors.append(Diagnostic("decoding", "error", None, out.message))
@@ -210,6 +217,17 @@ class Generator:
             for gen in out:
                 gen.text = wrap_long_lines(gen.text)
         return out
+
+    @staticmethod
+    def _values(task: str, lang: str, records: list[DocRecord]) -> list[str]:
+        """What decoding leans toward writing: the request's values, and for an Ansible task the
+        choices of its module's options that the request's words ask for."""
+        if lang == "bash":
+            return request_values(task)
+        if lang == "ansible":
+            options = records[0].schema.get("options", {}) if records else {}
+            return [*request_values(task), *choice_values(task, options)]
+        return []
 
     def _decode(
         self,

@@ -20,7 +20,7 @@ from codegen.docs.record import DSLS, DocRecord
 from codegen.errors import InputError
 from codegen.prompt import usable_example
 from codegen.ranking import FEATURES, Candidates, LinearRanker, candidates
-from codegen.values import without_paths
+from codegen.values import without_values
 
 if TYPE_CHECKING:
     from codegen.docs.index import DocIndex
@@ -50,7 +50,6 @@ _READ_MODULE = re.compile(r"_(info|facts)$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
 # the word after "named"/"called" is a value, not a topic: "create a user named deploy" is about users,
 # not deployments (dev Hits@k unchanged; ansible.builtin.user goes first for that request)
-_VALUE = re.compile(r"\b(named|called)\s+\S+", re.IGNORECASE)
 _STOPWORDS = frozenset(
     [
         "a",
@@ -251,9 +250,10 @@ class Retriever:
         the top full-text score. Scoring every document (not only each index's top candidates) keeps
         a long document that one field ranks low but another names, such as ansible.builtin.user
         for "create a user", from losing its full-text score."""
-        # paths are values, not topics: their words stay out of the lexical match (multi-step requests,
-        # right 26.4 -> 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2; RESULTS.md)
-        query = without_paths(_VALUE.sub(r"\1", query))
+        # paths and names are values, not topics: their words stay out of the lexical match (paths:
+        # multi-step requests right 26.4 -> 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2;
+        # RESULTS.md)
+        query = without_values(query)
         full = self._bm25(query, "full")
         short = self._bm25(query, "short")
         named = self._named(query, lang)

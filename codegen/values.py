@@ -18,11 +18,25 @@ _PATHLIKE = re.compile(
     r"(?<![\w/.~-])((?:~|\.{1,2})?/?[\w.*?~-]*[/*?][\w./*?~-]*|[\w-]+\.[A-Za-z][\w]{0,4})(?![\w/])"
 )
 _NUMBER = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)(?![\w.]*\d)")
-_NAMED = re.compile(r"\b(?:named|called)\s+([\w.@+-]+)", re.IGNORECASE)
+_NAMED = re.compile(r"\b(named|called)\s+([\w.@+-]+)", re.IGNORECASE)
+# "the directory build", "the file notes": a name given by its kind, unless the word after the kind is
+# one of _NOT_NAMES ("the file system", "the directory tree"; the 40 most frequent such words of
+# NL2Bash requests)
+_KIND_NAMED = re.compile(r"\b(the\s+(?:directory|folder|dir|file)\s+)([\w.~-]*\w)", re.IGNORECASE)
+_NOT_NAME_WORDS = (
+    "system systems tree trees name names path paths with structure and or given in into named called"
+    " that where type types hierarchy whose to size sizes which pointed command it is exclude metadata"
+    " entry entries directory links specified does while locations contents listing permissions for"
+    " from of on as by its at"
+)
+_NOT_NAMES = frozenset(_NOT_NAME_WORDS.split())
 _TRAILING = ".,;:!?)"
 _TASK_NAME = re.compile(r"^\s*- name:.*$", re.MULTILINE)
 # common abbreviations that look like file names
 _NOT_FILES = frozenset({"e.g", "i.e", "etc", "vs"})
+# "files/directories", "and/or": two words joined by a slash are alternatives, not a path (NL2Bash
+# writes "files/directories" in ~1 of 20 requests; a relative path has a dot or a third part)
+_ALTERNATIVES = re.compile(r"[A-Za-z]+/[A-Za-z]+")
 
 
 def request_values(request: str) -> list[str]:
@@ -31,20 +45,55 @@ def request_values(request: str) -> list[str]:
     rest = request
     for match in _QUOTED.finditer(request):
         found.append(next(g for g in match.groups() if g))
-    rest = _QUOTED.sub(" ", request)
-    found += [m.group(1) for m in _NAMED.finditer(rest)]
+    # a quoted value leaves a mark that is no word: "named 'core' under" names nothing after 'core'
+    rest = _QUOTED.sub(" \x00 ", request)
+    found += [m.group(2) for m in _NAMED.finditer(rest)]
+    found += [m.group(2) for m in _KIND_NAMED.finditer(rest) if m.group(2).lower() not in _NOT_NAMES]
     for match in _PATHLIKE.finditer(rest):
         value = match.group(1).rstrip(_TRAILING)
-        if len(value) > 1 and value.lower() not in _NOT_FILES and not value.replace(".", "").isdigit():
+        if (
+            len(value) > 1
+            and value.lower() not in _NOT_FILES
+            and not value.replace(".", "").isdigit()
+            and not _ALTERNATIVES.fullmatch(value)
+        ):
             found.append(value.rstrip("/") or value)
     found += _NUMBER.findall(rest)
     return [v for v in dict.fromkeys(v.strip() for v in found) if v]
 
 
-def without_paths(request: str) -> str:
-    """The request without the paths it states (`/opt/app`, `./build`): words of a path name a place,
-    not the tool (`/opt/app` is no request for the `opt_ins` module)."""
-    return _PATHLIKE.sub(lambda m: " " if "/" in m.group(1) else m.group(0), request)
+# request words that ask for a choice their spelling does not share (`state: absent` for "remove")
+_CHOICE_SYNONYMS = {
+    "absent": ("remove", "delete", "uninstall", "purge", "drop"),
+}
+_WORD = re.compile(r"[a-z]+")
+
+
+def choice_values(request: str, options: dict) -> list[str]:
+    """The option choices the request's words ask for: "restart nginx" -> `restarted`, "stop it" ->
+    `stopped`, "remove the user" -> `absent`, among the string choices of `options` (an Ansible
+    module's argument spec, codegen/docs/record.py). A word asks for a choice it begins (or that
+    begins it), four letters at least, or for one of _CHOICE_SYNONYMS."""
+    words = {w for w in _WORD.findall(request.lower()) if len(w) >= 4}
+    found: list[str] = []
+    for option in options.values():
+        for choice in option.get("choices") or ():
+            if not isinstance(choice, str) or len(choice) < 4:
+                continue
+            c = choice.lower()
+            asked = any(c.startswith(w) or w.startswith(c) for w in words)
+            if asked or words & set(_CHOICE_SYNONYMS.get(c, ())):
+                found.append(choice)
+    return list(dict.fromkeys(found))
+
+
+def without_values(request: str) -> str:
+    """The request without the values that name a place or a thing rather than the tool: paths
+    (`/opt/app` is no request for the `opt_ins` module), names after "named"/"called" and names given
+    by their kind ("the directory build" is no request for `flatpak-build-init`)."""
+    text = _NAMED.sub(lambda m: m.group(1), request)
+    text = _KIND_NAMED.sub(lambda m: m.group(0) if m.group(2).lower() in _NOT_NAMES else m.group(1), text)
+    return _PATHLIKE.sub(lambda m: " " if "/" in m.group(1) else m.group(0), text)
 
 
 def kept(value: str, code: str) -> bool:

@@ -235,16 +235,46 @@ def test_a_low_budget_leans_towards_closing_what_is_open() -> None:
     assert ended.finished and ended.text.endswith('"') and ended.tokens <= 16
 
 
-def test_copy_bias_points_at_the_next_token_of_a_value_being_written() -> None:
+def _token_texts(texts: list[bytes]):
+    from codegen.decoding import TokenTexts
+
+    by_text: dict[bytes, list[int]] = {}
+    for i, text in enumerate(texts):
+        by_text.setdefault(text, []).append(i)
+    return TokenTexts(texts, by_text)
+
+
+def test_copy_bias_points_at_the_next_bytes_of_a_value_being_written() -> None:
     from codegen.decoding import CopyBias
 
-    # two values: one spelled [5, 6, 7] or [4, 7], the other [9]
-    bias = CopyBias([[[5, 6, 7], [4, 7]], [[9]]], 3.0, 12)
-    assert bias.boost([]).tolist() == [0, 0, 0, 0, 3, 3, 0, 0, 0, 3, 0, 0]  # every value's first tokens
-    after_prefix = bias.boost([1, 5, 6])
-    assert after_prefix[7] == 3.0 and after_prefix.sum() == 3.0  # only the value in progress
-    # a value written in full, in any spelling, is not pushed again
-    assert bias.boost([4, 7, 9]).tolist() == [0.0] * 12
+    texts = _token_texts(
+        [b"ls", b" ", b"/", b"etc", b"/etc", b"/local", b"time", b"local", b"7", b" /e", b"x"]
+    )
+    bias = CopyBias(["/etc/localtime", "7"], texts, 2.0, len(texts.texts), continue_bias=5.0)
+    # at a boundary: the longest token that begins each value
+    fresh = bias.boost([0, 1])
+    assert {i for i in range(len(fresh)) if fresh[i]} == {4, 8} and fresh[4] == 2.0
+    # after a word, only a token with its own leading space begins a value
+    assert bias.boost([0]).nonzero()[0].tolist() == [9]
+    # "/e" + "tc/" spelled by other tokens than the value's: still begun, finished by any spelling
+    begun = bias.boost([0, 1, 2, 3, 2])
+    assert begun.nonzero()[0].tolist() == [7] and begun[7] == 5.0
+    # a prefix inside a word does not count as begun ("x/e" is no start of "/etc/..."), nor does one byte
+    assert bias.boost([0, 1, 10, 4]).nonzero()[0].tolist() == [9]  # "ls x/etc": only a new " /e…"
+    one_letter = CopyBias(["src"], _token_texts([b"ls", b" ", b"s", b"rc"]), 2.0, 4)
+    assert one_letter.boost([0, 1, 2])[3] == 0.0
+    # a value written whole is not pushed again
+    assert bias.boost([0, 1, 4, 5, 6, 1, 8]).tolist() == [0.0] * len(texts.texts)
+
+
+def test_copy_bias_ignores_what_is_not_visible() -> None:
+    from codegen.decoding import CopyBias
+    from codegen.values import without_task_names
+
+    texts = _token_texts([b"- name: remove /run/x\n", b"  path:", b" /run/x", b" /", b"run", b"/x"])
+    bias = CopyBias(["/run/x"], texts, 3.0, len(texts.texts), visible=without_task_names)
+    assert bias.boost([0, 1])[2] == 3.0  # the name line's copy of the request does not count
+    assert not bias.boost([0, 1, 2]).any()
 
 
 def test_a_strong_copy_bias_writes_the_requests_value() -> None:

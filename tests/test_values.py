@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.values import kept, request_values, value_scores, without_paths
+from codegen.values import choice_values, kept, request_values, value_scores, without_values
 
 
 @pytest.mark.parametrize(
@@ -19,6 +19,14 @@ from codegen.values import kept, request_values, value_scores, without_paths
         ("Find all *.txt files under ./build/", ["*.txt", "./build"]),
         ("list files in the current directory", []),
         ("install nginx and start it on boot", []),
+        ("Find all *.rb files/directories under current directory", ["*.rb"]),
+        ("Delete all files named 'core' under current directory", ["core"]),
+        ("compress the directory src into a tar.gz archive", ["src", "tar.gz"]),
+        ("Print the file system usage of the directory tree", []),
+        (
+            "Copy src/prog.js and images/icon.jpg to /tmp/package/",
+            ["src/prog.js", "images/icon.jpg", "/tmp/package"],
+        ),
     ],
 )
 def test_request_values(request_text: str, values: list[str]) -> None:
@@ -59,6 +67,44 @@ def test_an_ansible_tasks_name_does_not_keep_the_requests_values() -> None:
     assert value_scores([request], [echoed], "bash").values_kept_rate == 1.0
 
 
-def test_paths_leave_the_text_retrieval_matches_on() -> None:
-    assert without_paths("create the directory /opt/app").split() == ["create", "the", "directory"]
-    assert without_paths("copy nginx.conf into ./build/").split() == ["copy", "nginx.conf", "into"]
+def test_paths_and_names_leave_the_text_retrieval_matches_on() -> None:
+    assert without_values("create the directory /opt/app").split() == ["create", "the", "directory"]
+    assert without_values("copy nginx.conf into ./build/").split() == ["copy", "nginx.conf", "into"]
+    assert without_values("create the directory build and copy main.c into it").split() == [
+        *["create", "the", "directory", "and", "copy", "main.c", "into", "it"]
+    ]
+    assert without_values("add a user named deploy").split() == ["add", "a", "user", "named"]
+    # a kind followed by a word that is no name stays whole
+    assert without_values("show the directory tree of /srv").split() == [
+        "show",
+        "the",
+        "directory",
+        "tree",
+        "of",
+    ]
+
+
+SERVICE_OPTIONS = {
+    "name": {"type": "str"},
+    "state": {"type": "str", "choices": ["reloaded", "restarted", "started", "stopped"]},
+    "enabled": {"type": "bool"},
+}
+PACKAGE_OPTIONS = {"state": {"choices": ["absent", "present", "latest"]}, "force": {"type": "bool"}}
+
+
+@pytest.mark.parametrize(
+    ("request_text", "options", "choices"),
+    [
+        ("restart nginx", SERVICE_OPTIONS, ["restarted"]),
+        ("stop and disable firewalld", SERVICE_OPTIONS, ["stopped"]),
+        ("install nginx and start it on boot", SERVICE_OPTIONS, ["started"]),
+        ("uninstall the nginx package", PACKAGE_OPTIONS, ["absent"]),
+        ("install the latest git", PACKAGE_OPTIONS, ["latest"]),
+        ("install git", PACKAGE_OPTIONS, []),  # "present" is no word of the request
+        ("stop and disable firewalld", PACKAGE_OPTIONS, []),  # disabling is no removal
+    ],
+)
+def test_choice_values_are_the_choices_the_requests_words_ask_for(
+    request_text: str, options: dict, choices: list[str]
+) -> None:
+    assert choice_values(request_text, options) == choices
