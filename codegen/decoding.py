@@ -479,6 +479,7 @@ class CopyBias:
         self.bias = bias
         self.continue_bias = bias if continue_bias is None else continue_bias
         self.visible = visible
+        self.offered: set[int] = set()  # the tokens the last step boosted to begin a value
 
     def boost(self, tokens: list[int]) -> np.ndarray:
         text = b"".join(self.texts.texts[t] for t in tokens)
@@ -490,7 +491,7 @@ class CopyBias:
         for value in self.values:
             if value in shown:
                 continue
-            begun = self._begun(text, value)
+            begun = self._begun(text, value, just_offered=bool(tokens) and tokens[-1] in self.offered)
             if begun:
                 self._mark(continues, value[begun:], self.continue_bias)
                 continue
@@ -499,13 +500,18 @@ class CopyBias:
             if not after_space:
                 self._mark(starts, b" " + value, self.bias, shortest=2, longest_only=True)
         # a value in progress is finished first: starting another one (or the same again) would cut it
-        return continues if continues.any() else starts
+        if continues.any():
+            self.offered = set()
+            return continues
+        self.offered = set(np.flatnonzero(starts).tolist())
+        return starts
 
     @staticmethod
-    def _begun(text: bytes, value: bytes) -> int:
-        """How many of the value's first bytes end the text, after a word boundary (0: none); one
-        letter is no beginning yet (an `s` begins `src` and every other s-word), one `/` is."""
-        shortest = 2 if _is_word(value[0]) else 1
+    def _begun(text: bytes, value: bytes, just_offered: bool) -> int:
+        """How many of the value's first bytes end the text, after a word boundary (0: none). One
+        byte begins a value only when it is the token just offered to begin one: a `/` or `$` the
+        model wrote on its own begins every path and variable, an `s` every s-word."""
+        shortest = 1 if just_offered else 2
         for k in range(min(len(value) - 1, len(text)), shortest - 1, -1):
             if text.endswith(value[:k]) and (len(text) == k or not _is_word(text[-k - 1])):
                 return k

@@ -33,6 +33,14 @@ WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortr
 # "Values from the request")
 COPY_BIAS = 4.0
 COPY_CONTINUE_BIAS = 16.0
+# Commands a Bash line pipes into or runs from another (`| xargs rm`, `| sort | uniq`, `-exec grep`),
+# allowed in every Bash grammar after the leading command: with only the retrieved commands allowed,
+# a model that wanted `| xargs` ran on into junk (`| xargsstat1000=…`). The most frequent such
+# commands of NL2Bash (RESULTS.md, "Pipeline companions").
+PIPELINE_COMPANIONS = (
+    "xargs", "grep", "egrep", "sort", "uniq", "wc", "head", "tail", "cut", "awk", "sed", "tr", "cat",
+    "sh", "bash", "rm", "echo", "ls", "mv", "cp", "chmod", "chown", "basename", "dirname", "tee",
+)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -57,6 +65,7 @@ class Generator:
         self.model = model
         self.copy_bias = copy_bias
         self.copy_continue_bias = copy_continue_bias
+        self._companion_records: list[DocRecord] | None = None
 
     @classmethod
     def load(
@@ -175,7 +184,7 @@ class Generator:
                 # lost to retrieval's ranking (ansible-dev, 300 tasks: module accuracy 40.0 -> 51.3 %).
                 spec = build_grammar(
                     result.lang,
-                    records[:1] if ansible else records,
+                    records[:1] if ansible else records + self._companions(result.lang),
                     task_name=task if ansible else None,
                     leading_command=result.lang == "bash",
                     request=task if result.lang == "fortran" else None,
@@ -217,6 +226,16 @@ class Generator:
             for gen in out:
                 gen.text = wrap_long_lines(gen.text)
         return out
+
+    def _companions(self, lang: str) -> list[DocRecord]:
+        """For Bash, the documented commands a line pipes into or runs from another besides those
+        retrieved (PIPELINE_COMPANIONS); none for the other languages."""
+        if lang != "bash":
+            return []
+        if self._companion_records is None:
+            found = (self.index.position("bash", name) for name in PIPELINE_COMPANIONS)
+            self._companion_records = [self.index.record(i) for i in found if i is not None]
+        return self._companion_records
 
     @staticmethod
     def _values(task: str, lang: str, records: list[DocRecord]) -> list[str]:

@@ -261,8 +261,11 @@ def test_copy_bias_points_at_the_next_bytes_of_a_value_being_written() -> None:
     assert begun.nonzero()[0].tolist() == [7] and begun[7] == 5.0
     # a prefix inside a word does not count as begun ("x/e" is no start of "/etc/..."), nor does one byte
     assert bias.boost([0, 1, 10, 4]).nonzero()[0].tolist() == [9]  # "ls x/etc": only a new " /e…"
-    one_letter = CopyBias(["src"], _token_texts([b"ls", b" ", b"s", b"rc"]), 2.0, 4)
-    assert one_letter.boost([0, 1, 2])[3] == 0.0
+    one_byte = CopyBias(["src", "/x"], _token_texts([b"ls", b" ", b"s", b"rc", b"/", b"x"]), 2.0, 6)
+    assert one_byte.boost([0, 1, 2])[3] == 0.0
+    assert one_byte.boost([0, 1, 4])[5] == 0.0  # a "/" the model chose itself
+    assert one_byte.boost([0, 1])[4] == 2.0  # ... and one it was offered
+    assert one_byte.boost([0, 1, 4])[5] == 2.0
     # a value written whole is not pushed again
     assert bias.boost([0, 1, 4, 5, 6, 1, 8]).tolist() == [0.0] * len(texts.texts)
 

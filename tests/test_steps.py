@@ -283,3 +283,13 @@ def test_cli_explain_prints_the_steps_and_json_holds_them(dslgen_home: Path) -> 
         ("install the package nginx", "ansible.builtin.apt", ""),
         ("start nginx on boot", "ansible.builtin.service", "task"),
     ]
+
+
+def test_bash_grammars_allow_the_documented_pipeline_companions(small_index: DocIndex) -> None:
+    from codegen.pipeline import PIPELINE_COMPANIONS
+
+    gen = Generator(small_index, Retriever(small_index), None)
+    # of the companions, the fixture index documents ls only; other languages get none
+    assert "ls" in PIPELINE_COMPANIONS and "find" not in PIPELINE_COMPANIONS
+    assert [r.name for r in gen._companions("bash")] == ["ls"]
+    assert gen._companions("ansible") == []
