@@ -3,7 +3,7 @@ constraints, another candidate model (`--candidate`), the nearest-example lookup
 model (SmolLM2-135M-Instruct, Q4_1) plain with a few-shot chat prompt and through our pipeline.
 
     python benchmarks/model_quality.py [--model models/default] [--candidate DIR] [--peer DIR]
-                                       [--limit 100] [-o eval/dev]
+                                       [--limit 100] [-o eval/dev] [--results JSON]
                                        [--suites bash-everyday,bash-dev,ansible-real,ansible-dev,fortran-dev]
 
 Suites (codegen/evaluation/suites.py): everyday Bash (bash-everyday, NL2Bash dev) and unseen commands
@@ -13,7 +13,7 @@ Every system runs `dslgen eval` on the same fixed sample of `--limit` examples p
 (fortran-dev: all tasks), into one evaluation directory per suite, so each suite's report.md shows the
 systems side by side. `--peer` defaults to the directory `scripts/peer_model.py` writes; without it
 the peer rows are left out. Runs resume: a system already evaluated in -o is not run again. Prints the
-headline metrics per suite and writes benchmarks/results/model_quality.json.
+headline metrics per suite and writes benchmarks/results/model_quality.json (or `--results`).
 Targets (issue 19, our default constrained): bash-everyday command accuracy ≥ 70 %, token F1 ≥ 55,
 char BLEU ≥ 45; ansible-real module accuracy ≥ 65 %, key F1 ≥ 60, argspec valid ≥ 95 %, YAML 100 %;
 bash-dev command accuracy ≥ 30 %, token F1 ≥ 35.
@@ -99,6 +99,9 @@ def main() -> None:
     parser.add_argument("--limit", type=int, default=100)
     parser.add_argument("-o", "--output", type=Path, default=Path("eval/dev"))
     parser.add_argument("--suites", default=",".join(SUITES))
+    parser.add_argument(
+        "--results", type=Path, default=HERE / "results" / "model_quality.json", help="the JSON to write"
+    )
     args = parser.parse_args()
     peer = None if args.no_peer else (args.peer or default_peer())
     table: dict[str, dict[str, dict]] = {}
@@ -129,7 +132,7 @@ def main() -> None:
             row["seconds"] = round(time.perf_counter() - started, 1)
             table.setdefault(suite, {})[name] = row
             print(f"{suite} {name}: {row}", flush=True)
-    path = HERE / "results" / "model_quality.json"
+    path = args.results
     if path.exists():  # a run of some suites or systems keeps the other rows
         kept = json.loads(path.read_text()).get("suites", {})
         table = {suite: {**kept.get(suite, {}), **table.get(suite, {})} for suite in {**kept, **table}}
@@ -148,7 +151,7 @@ def main() -> None:
         print(f"\n{suite:<14} {'metric':<26} " + " ".join(f"{n:>22}" for n in names))
         for metric in [*HEADLINE[SUITES[suite]], "examples", "latency_p50_s"]:
             print(f"{'':<14} {metric:<26} " + " ".join(f"{_fmt(rows[n].get(metric)):>22}" for n in names))
-    print(f"wrote {path.relative_to(HERE.parent)}")
+    print(f"wrote {path}")
 
 
 def _fmt(value: object) -> str:

@@ -171,8 +171,9 @@ def generate(
     `no_repeat_ngram` = N > 0: a sampled token may not complete an N-gram of output tokens that
     already occurred (transformers' `no_repeat_ngram_size`), unless the grammar allows nothing else.
     Small models fall into loops (`web-web-web-…`) that run into the token limit unfinished.
-    `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
-    accepts the text.
+    `finish_reserve` = R > 0: within the last R tokens of the budget, and from the first step where
+    the model's most likely token is the end but the grammar does not accept the text yet, end as
+    soon as the grammar accepts the text (leaning toward closing what is open meanwhile).
     `values`: values of the request (codegen.values) the text should contain; `copy_bias` is added to
     the logit of a token that starts a value not yet written, `copy_continue_bias` (default: the
     same) to the tokens that continue a value being written (a pointer toward the request for a small
@@ -307,6 +308,7 @@ class _Decoder:
         self.finish_reserve = finish_reserve
         self.followers: dict[tuple[int, ...], set[int]] = {}  # (N-1)-gram -> tokens seen after it
         self.error: str | None = None
+        self.wants_end = False  # the model chose to end where the grammar could not yet
         self.logprobs: list[float] = []
         self.forced = 0
         self.timings = Timings()
@@ -345,7 +347,17 @@ class _Decoder:
             logits = self._without_repeats(logits)
             if self.copier is not None:
                 logits = logits + self.copier.boost(self.tokens)
-            low_budget = max_new_tokens - len(self.tokens) <= self.finish_reserve
+            if (
+                self.finish_reserve
+                and step is not None
+                and step.disallowed is not None
+                and step.disallowed[eos]
+            ):
+                # the model would end here but the grammar cannot (a quote or bracket is open): from
+                # now on, close what is open and end, as when the budget runs low, rather than let
+                # the grammar carry the text on into what the model never meant to write
+                self.wants_end = self.wants_end or int(np.argmax(self.logits)) == eos
+            low_budget = max_new_tokens - len(self.tokens) <= self.finish_reserve or self.wants_end
             if self.matcher is not None and low_budget and self.matcher.is_accepting():
                 # the budget is nearly spent: end at the first point the grammar accepts, so the
                 # text is complete rather than cut inside a construct at the limit

@@ -291,3 +291,13 @@ def test_a_strong_copy_bias_writes_the_requests_value() -> None:
     grammar = 'start: "ls " /[a-z\\/]{1,20}/'
     out = generate(model(), tok, "a request", grammar, max_new_tokens=30, values=[value], copy_bias=100.0)[0]
     assert out.text.startswith("ls ") and value in out.text
+
+
+def test_a_model_that_would_end_early_gets_the_text_closed_and_ended() -> None:
+    tok = tokenizer()
+    wants_to_end = random_llama(len(tok), seed=1, eos_id=tok.eos_token_id, eos_bias=50.0)
+    grammar = 'start: "\\"" /[a-z]{1,300}/ "\\""'  # may end only once the string is closed
+    carried_on = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40)[0]
+    assert not carried_on.finished and carried_on.tokens == 40
+    ended = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40, finish_reserve=4)[0]
+    assert ended.finished and ended.text.endswith('"') and ended.tokens < 40 - 4
