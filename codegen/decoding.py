@@ -15,8 +15,9 @@ from __future__ import annotations
 
 import copy
 import functools
+import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -164,6 +165,7 @@ def generate(
     copy_bias: float = 0.0,
     copy_continue_bias: float | None = None,
     copy_visible: Callable[[str], str] | None = None,
+    copy_keys: Mapping[str, str] | None = None,
 ) -> list[Generation] | DecodingError:
     """Up to `n` candidates, best first. Greedy when temperature is 0: candidate i then starts with
     the i-th most likely allowed token (distinct top-k candidates); otherwise sampled.
@@ -177,7 +179,8 @@ def generate(
     `values`: values of the request (codegen.values) the text should contain; `copy_bias` is added to
     the logit of a token that starts a value not yet written, `copy_continue_bias` (default: the
     same) to the tokens that continue a value being written (a pointer toward the request for a small
-    model that drifts off a value); `copy_visible` drops what does not count as written (CopyBias)."""
+    model that drifts off a value); `copy_visible` drops what does not count as written; `copy_keys`
+    ties a value to the key whose line it belongs on (CopyBias)."""
     start = time.perf_counter()
     lm = as_causal_lm(model)
     problem = check_vocabulary(lm, tokenizer)
@@ -229,7 +232,13 @@ def generate(
             if finish_reserve and matcher is not None
             else None,
             copier=CopyBias(
-                values, texts, copy_bias, vocab, continue_bias=copy_continue_bias, visible=copy_visible
+                values,
+                texts,
+                copy_bias,
+                vocab,
+                continue_bias=copy_continue_bias,
+                visible=copy_visible,
+                keys=copy_keys,
             )
             if texts is not None
             else None,
@@ -474,7 +483,8 @@ class CopyBias:
     that begin a value not yet written (`bias`), at a word boundary. A value is begun when the text
     ends with its first bytes after a non-word byte; it is written when the text holds it whole
     (after `visible`, which drops what does not count, such as an Ansible task's `- name:` line
-    that repeats the request)."""
+    that repeats the request). A value with a key in `keys` (an option's choice: `restarted` for
+    `state`) is only written on that key's line, never under another key (`name: restarted`)."""
 
     def __init__(
         self,
@@ -485,8 +495,13 @@ class CopyBias:
         *,
         continue_bias: float | None = None,
         visible: Callable[[str], str] | None = None,
+        keys: Mapping[str, str] | None = None,
     ) -> None:
         self.values = [v.encode() for v in dict.fromkeys(values) if v]
+        self.keys = {
+            v.encode(): re.compile(rb"\s*(?:- )?" + re.escape(k.encode()) + rb":")
+            for v, k in (keys or {}).items()
+        }
         self.texts, self.vocab = texts, vocab
         self.bias = bias
         self.continue_bias = bias if continue_bias is None else continue_bias
@@ -500,8 +515,12 @@ class CopyBias:
         continues = np.zeros(self.vocab, dtype=np.float32)
         at_boundary = not text or not _is_word(text[-1])
         after_space = not text or text[-1:].isspace()
+        line = text[text.rfind(b"\n") + 1 :]
         for value in self.values:
             if value in shown:
+                continue
+            key = self.keys.get(value)
+            if key is not None and not key.match(line):
                 continue
             begun = self._begun(text, value, just_offered=bool(tokens) and tokens[-1] in self.offered)
             if begun:

@@ -200,6 +200,7 @@ class Generator:
             result.warnings.append(
                 Diagnostic("decoding", "info", None, "decoded without grammar constraints")
             )
+        values, value_keys = self._values(task, result.lang, records)
         out = generate(
             self.model.model,
             self.model.tokenizer,
@@ -211,7 +212,8 @@ class Generator:
             max_new_tokens=max_new_tokens,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=max_new_tokens // FINISH_RESERVE_SHARE,
-            values=self._values(task, result.lang, records),
+            values=values,
+            copy_keys=value_keys,
             copy_bias=self.copy_bias,
             copy_continue_bias=self.copy_continue_bias,
             # the task's `- name:` line repeats the request: its values are still to be written
@@ -238,15 +240,16 @@ class Generator:
         return self._companion_records
 
     @staticmethod
-    def _values(task: str, lang: str, records: list[DocRecord]) -> list[str]:
+    def _values(task: str, lang: str, records: list[DocRecord]) -> tuple[list[str], dict[str, str]]:
         """What decoding leans toward writing: the request's values, and for an Ansible task the
-        choices of its module's options that the request's words ask for."""
+        choices of its module's options that the request's words ask for, each under its option."""
         if lang == "bash":
-            return request_values(task)
+            return request_values(task), {}
         if lang == "ansible":
             options = records[0].schema.get("options", {}) if records else {}
-            return [*request_values(task), *choice_values(task, options)]
-        return []
+            choices = choice_values(task, options)
+            return [*request_values(task), *choices], choices
+        return [], {}
 
     def _decode(
         self,

@@ -69,22 +69,22 @@ _CHOICE_SYNONYMS = {
 _WORD = re.compile(r"[a-z]+")
 
 
-def choice_values(request: str, options: dict) -> list[str]:
-    """The option choices the request's words ask for: "restart nginx" -> `restarted`, "stop it" ->
-    `stopped`, "remove the user" -> `absent`, among the string choices of `options` (an Ansible
-    module's argument spec, codegen/docs/record.py). A word asks for a choice it begins (or that
-    begins it), four letters at least, or for one of _CHOICE_SYNONYMS."""
+def choice_values(request: str, options: dict) -> dict[str, str]:
+    """The option choices the request's words ask for, each with its option: "restart nginx" ->
+    `restarted` (state), "stop it" -> `stopped`, "remove the user" -> `absent`, among the string
+    choices of `options` (an Ansible module's argument spec, codegen/docs/record.py). A word asks for
+    a choice it begins (or that begins it), four letters at least, or for one of _CHOICE_SYNONYMS."""
     words = {w for w in _WORD.findall(request.lower()) if len(w) >= 4}
-    found: list[str] = []
-    for option in options.values():
+    found: dict[str, str] = {}
+    for key, option in options.items():
         for choice in option.get("choices") or ():
             if not isinstance(choice, str) or len(choice) < 4:
                 continue
             c = choice.lower()
             asked = any(c.startswith(w) or w.startswith(c) for w in words)
             if asked or words & set(_CHOICE_SYNONYMS.get(c, ())):
-                found.append(choice)
-    return list(dict.fromkeys(found))
+                found.setdefault(choice, key)
+    return found
 
 
 def without_values(request: str) -> str:

@@ -301,3 +301,12 @@ def test_a_model_that_would_end_early_gets_the_text_closed_and_ended() -> None:
     assert not carried_on.finished and carried_on.tokens == 40
     ended = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40, finish_reserve=4)[0]
     assert ended.finished and ended.text.endswith('"') and ended.tokens < 40 - 4
+
+
+def test_a_choice_is_only_written_on_its_keys_line() -> None:
+    from codegen.decoding import CopyBias
+
+    texts = _token_texts([b"  name:", b" ", b"restarted", b"\n", b"  state:", b" 'x'"])
+    bias = CopyBias(["restarted"], texts, 3.0, len(texts.texts), keys={"restarted": "state"})
+    assert not bias.boost([0, 1]).any()  # `name: restarted` is no service state
+    assert bias.boost([0, 1, 5, 3, 4, 1])[2] == 3.0

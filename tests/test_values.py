@@ -95,16 +95,16 @@ PACKAGE_OPTIONS = {"state": {"choices": ["absent", "present", "latest"]}, "force
 @pytest.mark.parametrize(
     ("request_text", "options", "choices"),
     [
-        ("restart nginx", SERVICE_OPTIONS, ["restarted"]),
-        ("stop and disable firewalld", SERVICE_OPTIONS, ["stopped"]),
-        ("install nginx and start it on boot", SERVICE_OPTIONS, ["started"]),
-        ("uninstall the nginx package", PACKAGE_OPTIONS, ["absent"]),
-        ("install the latest git", PACKAGE_OPTIONS, ["latest"]),
-        ("install git", PACKAGE_OPTIONS, []),  # "present" is no word of the request
-        ("stop and disable firewalld", PACKAGE_OPTIONS, []),  # disabling is no removal
+        ("restart nginx", SERVICE_OPTIONS, {"restarted": "state"}),
+        ("stop and disable firewalld", SERVICE_OPTIONS, {"stopped": "state"}),
+        ("install nginx and start it on boot", SERVICE_OPTIONS, {"started": "state"}),
+        ("uninstall the nginx package", PACKAGE_OPTIONS, {"absent": "state"}),
+        ("install the latest git", PACKAGE_OPTIONS, {"latest": "state"}),
+        ("install git", PACKAGE_OPTIONS, {}),  # "present" is no word of the request
+        ("stop and disable firewalld", PACKAGE_OPTIONS, {}),  # disabling is no removal
     ],
 )
 def test_choice_values_are_the_choices_the_requests_words_ask_for(
-    request_text: str, options: dict, choices: list[str]
+    request_text: str, options: dict, choices: dict[str, str]
 ) -> None:
     assert choice_values(request_text, options) == choices
