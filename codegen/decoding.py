@@ -161,6 +161,7 @@ def generate(
     seed: int | None = None,
     no_repeat_ngram: int = 0,
     finish_reserve: int = 0,
+    end_with_model: bool = False,
     values: Sequence[str] = (),
     copy_bias: float = 0.0,
     copy_continue_bias: float | None = None,
@@ -173,9 +174,10 @@ def generate(
     `no_repeat_ngram` = N > 0: a sampled token may not complete an N-gram of output tokens that
     already occurred (transformers' `no_repeat_ngram_size`), unless the grammar allows nothing else.
     Small models fall into loops (`web-web-web-…`) that run into the token limit unfinished.
-    `finish_reserve` = R > 0: within the last R tokens of the budget, and from the first step where
-    the model's most likely token is the end but the grammar does not accept the text yet, end as
-    soon as the grammar accepts the text (leaning toward closing what is open meanwhile).
+    `finish_reserve` = R > 0: within the last R tokens of the budget, end as soon as the grammar
+    accepts the text (leaning toward closing what is open meanwhile); with `end_with_model`, also
+    from the first step where the model's most likely token is the end but the grammar does not
+    accept the text yet.
     `values`: values of the request (codegen.values) the text should contain; `copy_bias` is added to
     the logit of a token that starts a value not yet written, `copy_continue_bias` (default: the
     same) to the tokens that continue a value being written (a pointer toward the request for a small
@@ -227,6 +229,7 @@ def generate(
             first_rank=i if temperature == 0.0 else 0,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=finish_reserve,
+            end_with_model=end_with_model,
             # built on first need (~50 ms for 16k tokens): most texts end before the reserve
             closers=functools.partial(closing_tokens, tokenizer, vocab)
             if finish_reserve and matcher is not None
@@ -302,6 +305,7 @@ class _Decoder:
         first_rank: int,
         no_repeat_ngram: int = 0,
         finish_reserve: int = 0,
+        end_with_model: bool = False,
         closers: Callable[[], np.ndarray] | None = None,
         copier: CopyBias | None = None,
     ) -> None:
@@ -315,6 +319,7 @@ class _Decoder:
         self.tokens: list[int] = []
         self.no_repeat = no_repeat_ngram
         self.finish_reserve = finish_reserve
+        self.end_with_model = end_with_model and finish_reserve > 0
         self.followers: dict[tuple[int, ...], set[int]] = {}  # (N-1)-gram -> tokens seen after it
         self.error: str | None = None
         self.wants_end = False  # the model chose to end where the grammar could not yet
@@ -357,7 +362,7 @@ class _Decoder:
             if self.copier is not None:
                 logits = logits + self.copier.boost(self.tokens)
             if (
-                self.finish_reserve
+                self.end_with_model
                 and step is not None
                 and step.disallowed is not None
                 and step.disallowed[eos]

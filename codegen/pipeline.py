@@ -212,6 +212,7 @@ class Generator:
             max_new_tokens=max_new_tokens,
             no_repeat_ngram=no_repeat_ngram,
             finish_reserve=max_new_tokens // FINISH_RESERVE_SHARE,
+            end_with_model=True,
             values=values,
             copy_keys=value_keys,
             copy_bias=self.copy_bias,

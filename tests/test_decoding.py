@@ -299,7 +299,11 @@ def test_a_model_that_would_end_early_gets_the_text_closed_and_ended() -> None:
     grammar = 'start: "\\"" /[a-z]{1,300}/ "\\""'  # may end only once the string is closed
     carried_on = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40)[0]
     assert not carried_on.finished and carried_on.tokens == 40
-    ended = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40, finish_reserve=4)[0]
+    reserve_only = generate(wants_to_end, tok, "a request", grammar, max_new_tokens=40, finish_reserve=4)[0]
+    assert reserve_only.tokens > 40 - 4  # the reserve alone acts at the end of the budget
+    ended = generate(
+        wants_to_end, tok, "a request", grammar, max_new_tokens=40, finish_reserve=4, end_with_model=True
+    )[0]
     assert ended.finished and ended.text.endswith('"') and ended.tokens < 40 - 4
 
 
