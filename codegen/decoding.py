@@ -116,8 +116,7 @@ def ll_tokenizer(tokenizer: Any, n_vocab: int) -> llguidance.LLTokenizer:
 @functools.lru_cache(maxsize=4)
 def closing_tokens(tokenizer: Any, n_vocab: int) -> np.ndarray:
     """True for the tokens that end a construct: a quote, a closing bracket or brace, a newline."""
-    lltok = ll_tokenizer(tokenizer, n_vocab)
-    return np.array([any(c in lltok.decode_bytes([i]) for c in CLOSERS) for i in range(n_vocab)])
+    return np.array([any(c in text for c in CLOSERS) for text in token_texts(tokenizer, n_vocab).texts])
 
 
 def compile_grammar(lark_text: str, lltok: llguidance.LLTokenizer) -> llguidance.LLMatcher | DecodingError:

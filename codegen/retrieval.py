@@ -48,8 +48,6 @@ _READ_REQUEST = re.compile(
 )
 _READ_MODULE = re.compile(r"_(info|facts)$")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.+-]*")
-# the word after "named"/"called" is a value, not a topic: "create a user named deploy" is about users,
-# not deployments (dev Hits@k unchanged; ansible.builtin.user goes first for that request)
 _STOPWORDS = frozenset(
     [
         "a",
@@ -250,9 +248,9 @@ class Retriever:
         the top full-text score. Scoring every document (not only each index's top candidates) keeps
         a long document that one field ranks low but another names, such as ansible.builtin.user
         for "create a user", from losing its full-text score."""
-        # paths and names are values, not topics: their words stay out of the lexical match (paths:
-        # multi-step requests right 26.4 -> 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2;
-        # RESULTS.md)
+        # paths and names are values, not topics: their words stay out of the lexical match ("create a
+        # user named deploy" is about users, not deployments; paths: multi-step requests right 26.4 ->
+        # 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2; RESULTS.md)
         query = without_values(query)
         full = self._bm25(query, "full")
         short = self._bm25(query, "short")
