@@ -162,6 +162,7 @@ class Generator:
         result: Result,
         task: str,
         hits: list[Hit],
+        records: list[DocRecord],
         *,
         n: int,
         constrain: bool,
@@ -169,13 +170,12 @@ class Generator:
         max_new_tokens: int,
         no_repeat_ngram: int,
     ) -> list[Generation] | None:
-        """Candidates for one request (or one step) on the documents of `hits`, most likely first;
-        None after a grammar or decoding error, which goes into `result.errors`."""
+        """Candidates for one request (or one step) on the documents of `hits` (`records`: theirs),
+        most likely first; None after a grammar or decoding error, which goes into `result.errors`."""
         from codegen.decoding import DecodingError, generate
         from codegen.grammar import GrammarError, build_grammar
 
         assert self.model is not None
-        records = [self.retriever.record(h) for h in hits]
         grammar = None
         if constrain:
             try:
@@ -271,6 +271,7 @@ class Generator:
             result,
             task,
             hits,
+            records,
             n=n,
             constrain=constrain,
             seed=seed,
@@ -309,12 +310,14 @@ class Generator:
 
         all_records: list[DocRecord] = []
         for number, (shown, step) in enumerate(zip(result.steps, planned, strict=True), 1):
-            all_records += [self.retriever.record(h) for h in step.hits]
+            records = [self.retriever.record(h) for h in step.hits]
+            all_records += records
             before = len(result.constraints)
             out = self._sample(
                 result,
                 step.step.nl,
                 step.hits,
+                records,
                 n=1,
                 constrain=constrain,
                 seed=seed,
