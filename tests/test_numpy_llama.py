@@ -82,6 +82,8 @@ def test_the_loader_picks_numpy_for_a_small_llama_and_transformers_on_request(ti
     assert isinstance(load_model(tiny_model_dir, "cpu").tokenizer, FastTokenizer)
     assert isinstance(load_model(tiny_model_dir, "cpu", runtime="transformers").model, LlamaForCausalLM)
     with pytest.raises(InputError, match="unknown runtime"):
+        load_model(tiny_model_dir, "cpu", runtime="tensorflow")
+    with pytest.raises(InputError, match=r"no model\.onnx"):
         load_model(tiny_model_dir, "cpu", runtime="onnx")
 
 

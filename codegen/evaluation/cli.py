@@ -106,6 +106,9 @@ def eval_command(
             "no perplexity: it needs torch and transformers (the `train` extra); --no-perplexity hides this"
         )
         perplexity = False
+    if model is not None and perplexity and not any(model.glob("model*.safetensors")):
+        err.print("no perplexity: it is computed by transformers, and this model has no safetensors weights")
+        perplexity = False
     if model is not None and perplexity:
         from codegen.torch_compat import load_torch_dynamo
 

@@ -13,6 +13,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from codegen.model.numpy_llama import NumpyLlama
+from codegen.model.onnx_lm import OnnxLM
 
 
 class CausalLM(Protocol):
@@ -57,7 +58,7 @@ class TransformersLM:
 
 
 def as_causal_lm(model: Any) -> CausalLM:
-    """The decoder's view of a loaded model: a numpy Llama or any transformers causal LM."""
-    if isinstance(model, NumpyLlama | TransformersLM):
+    """The decoder's view of a loaded model: a numpy Llama, an ONNX export or any transformers causal LM."""
+    if isinstance(model, NumpyLlama | OnnxLM | TransformersLM):
         return model
     return TransformersLM(model)

@@ -1,28 +1,32 @@
 """Load any Hugging Face causal LM directory (the shipped default model or a user's) for decoding.
 
-Two runtimes evaluate it: transformers (any architecture, CPU or CUDA), and `NumpyLlama` (with
-`FastTokenizer`) for small Llama checkpoints on the CPU, which spares a cold `dslgen` call the ~5 s of
-importing torch and transformers (benchmarks/cli_latency.py). `runtime="auto"` picks numpy for a supported Llama below
-NUMPY_MAX_PARAMS unless CUDA is requested: one sequence through a model that small is bound by
-per-step overhead, not arithmetic, so a GPU would not make it faster.
+Three runtimes evaluate it: transformers (any architecture, CPU or CUDA); `NumpyLlama` (with
+`FastTokenizer`) for small Llama checkpoints on the CPU, which spares a cold `dslgen` call the ~2-5 s
+of importing torch and transformers (benchmarks/cli_latency.py); and `OnnxLM` for a directory that
+holds an ONNX export (`dslgen train export-onnx`), the fast CPU path for larger models.
+`runtime="auto"` picks onnx when the directory has model.onnx and CUDA is not requested, else numpy
+for a supported Llama below NUMPY_MAX_PARAMS unless CUDA is requested (one sequence through a model
+that small is bound by per-step overhead, not arithmetic, so a GPU would not make it faster).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from codegen.errors import InputError
 from codegen.extras import require_training_stack
+from codegen.model.recipe import ensure_assembled, is_recipe
 from codegen.prompt import prompt_examples
 from codegen.torch_compat import load_torch_dynamo
 
 SMALL_MODEL_PARAMS = 300_000_000
 NUMPY_MAX_PARAMS = 50_000_000
-RUNTIMES = ("auto", "numpy", "transformers")
+RUNTIMES = ("auto", "numpy", "onnx", "transformers")
 DEFAULT_MODEL = Path(__file__).resolve().parents[2] / "models" / "default"
 
 
@@ -41,7 +45,7 @@ def default_model_dir() -> Path | None:
     chosen = os.environ.get("DSLGEN_MODEL")
     if chosen is not None:
         return None if chosen.strip().lower() in ("", "none") else Path(chosen)
-    return DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").exists() else None
+    return DEFAULT_MODEL if (DEFAULT_MODEL / "config.json").exists() or is_recipe(DEFAULT_MODEL) else None
 
 
 def pick_device(device: str) -> tuple[str, Any]:
@@ -60,14 +64,26 @@ def pick_device(device: str) -> tuple[str, Any]:
 
 
 def load_model(path: str | Path, device: str = "auto", runtime: str = "auto") -> LoadedModel:
-    """`runtime`: auto, numpy (small Llama checkpoints on the CPU) or transformers."""
+    """`runtime`: auto, numpy (small Llama checkpoints on the CPU), onnx (an ONNX export) or
+    transformers."""
     path = Path(path)
+    if is_recipe(path):  # a model shipped as a recipe runs as the directory it assembles into
+        path = ensure_assembled(path, log=lambda message: print(f"dslgen: {message}", file=sys.stderr))
     if runtime not in RUNTIMES:
         raise InputError(f"unknown runtime {runtime!r}; use {', '.join(RUNTIMES)}")
     if not (path / "config.json").is_file():
         raise InputError(f"{path}: not a Hugging Face model directory (no config.json)")
     if device not in ("auto", "cpu", "cuda"):
         raise InputError(f"unknown device {device!r}; use auto, cpu or cuda")
+    from codegen.model.onnx_lm import ONNX_FILE
+
+    onnx_runtime = runtime == "onnx" or (
+        runtime == "auto" and device != "cuda" and (path / ONNX_FILE).is_file()
+    )
+    if onnx_runtime:
+        loaded = _load_onnx(path, device)
+        loaded.prompt_examples = prompt_examples(path)
+        return loaded
     reason = _numpy_unsupported(path, device)
     if runtime == "numpy" and reason is not None:
         raise InputError(f"{path}: the numpy runtime cannot run this model ({reason})")
@@ -115,6 +131,23 @@ def _load_numpy(path: Path) -> LoadedModel:
     # matrices this small gain nothing from BLAS threads, and threads spinning while another
     # process holds the second core made each step ~2.5x slower
     threadpool_limits(limits=1, user_api="blas")
+    return LoadedModel(model=model, tokenizer=tokenizer, device="cpu", path=path)
+
+
+def _load_onnx(path: Path, device: str) -> LoadedModel:
+    from codegen.model.fast_tokenizer import FastTokenizer
+    from codegen.model.onnx_lm import ONNX_FILE, OnnxLM
+
+    if device == "cuda":
+        raise InputError(f"{path}: the onnx runtime runs on the CPU only")
+    if not (path / ONNX_FILE).is_file():
+        raise InputError(f"{path}: no {ONNX_FILE} (make one with `dslgen train export-onnx`)")
+    try:
+        tokenizer = FastTokenizer.from_dir(path)
+        model = OnnxLM.load(path)
+    # onnxruntime reports a damaged graph as its own exception types, `tokenizers` a bare Exception
+    except Exception as exc:
+        raise InputError(f"{path}: the model could not be loaded ({exc})") from exc
     return LoadedModel(model=model, tokenizer=tokenizer, device="cpu", path=path)
 
 

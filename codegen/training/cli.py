@@ -253,3 +253,22 @@ def encoder(
         }
         target = export_overlay(report.checkpoint, export, name, about)
         say(f"overlay: {target}")
+
+
+@app.command("export-onnx")
+def export_onnx_command(
+    source: Annotated[Path, typer.Argument(help="A Hugging Face causal LM directory.")],
+    out: Annotated[Path, typer.Argument(help="Where to write the ONNX model directory.")],
+    quantize: Annotated[
+        str, typer.Option(help="int8: int8 matrix products (the fast CPU path); none: float32.")
+    ] = "int8",
+) -> None:
+    """Export a model for the onnx runtime (`--model OUT` then runs it with onnxruntime)."""
+    from codegen.errors import InputError
+    from codegen.training.onnx_export import export_onnx
+
+    if quantize not in ("int8", "none"):
+        raise InputError(f"--quantize {quantize!r}: use int8 or none")
+    err.print(f"exporting {source} -> {out} ({quantize})", highlight=False)
+    export_onnx(source, out, "int8" if quantize == "int8" else "none")
+    err.print(f"model: {out}", highlight=False)
