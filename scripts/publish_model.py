@@ -1,6 +1,6 @@
-"""Publish a trained run as the shipped default model: models/default with a model card.
+"""Publish a trained run of our own small domain model: models/dslgen-7m (or --out) with a model card.
 
-    python scripts/publish_model.py [--finetune runs/finetune] [--pretrain runs/pretrain] [--out models/default]
+    python scripts/publish_model.py [--finetune runs/finetune] [--pretrain runs/pretrain] [--out models/dslgen-7m]
 
 Copies the fine-tuned run's Hugging Face directory (config, safetensors weights, tokenizer, and the
 prompt format when its pairs carried examples), checks the size limit (30 MB), and writes README.md
@@ -134,7 +134,7 @@ def model_card(out: Path, stages: dict[str, dict], source: Path | None = None) -
         f"`dslgen train {s['config']['stage']} -c configs/{Path(s['config']['out']).name}.toml`"
         for s in stages.values()
     )
-    return f"""# dslgen default model
+    return f"""# dslgen-7m: our small domain model (`--model models/dslgen-7m`)
 
 A {params / 1e6:.1f}M-parameter Llama decoder (`LlamaForCausalLM`: hidden {config["hidden_size"]},
 {config["num_hidden_layers"]} layers, {config["num_attention_heads"]} heads, tied embeddings, context
@@ -185,7 +185,7 @@ def main() -> None:
     )
     parser.add_argument("--finetune", type=Path, default=ROOT / "runs" / "finetune")
     parser.add_argument("--pretrain", type=Path, default=ROOT / "runs" / "pretrain")
-    parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
+    parser.add_argument("--out", type=Path, default=ROOT / "models" / "dslgen-7m")
     parser.add_argument("--card-only", action="store_true", help="Rewrite README.md only.")
     args = parser.parse_args()
     if not args.card_only:

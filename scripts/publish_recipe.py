@@ -63,7 +63,7 @@ bf16 autocast, {training["seconds"] / 60:.0f} min on this project's 2-core CPU.
 ## How it ships
 Nothing here is the model's full weights (270 MB): this directory is a recipe (codegen/model/recipe.py).
 - `delta.safetensors` ({delta_mb:.1f} MB): each matrix's change from the base as a rank-{recipe["rank"]}
-  factorisation (embedding: rank {recipe["embedding_rank"]}), float16; the share of each change's
+  factorisation (embedding: rank {recipe["embedding_rank"]}), int8 with a scale per row; the share of each change's
   energy kept: median {shares[len(shares) // 2]:.2f}, least {shares[0]:.2f}; the norms' new values whole.
 - `graph.onnx`: the decoder graph of onnxruntime-genai's builder, with the `logits_from` input dslgen
   adds, without weights.
@@ -92,8 +92,8 @@ def main() -> None:
     parser.add_argument("--tuned", type=Path, required=True, help="the fine-tuned Hugging Face directory")
     parser.add_argument("--out", type=Path, default=ROOT / "models" / "default")
     parser.add_argument("--name", default="dslgen-smollm2-135m")
-    parser.add_argument("--rank", type=int, default=40)
-    parser.add_argument("--embedding-rank", type=int, default=16)
+    parser.add_argument("--rank", type=int, default=76)
+    parser.add_argument("--embedding-rank", type=int, default=32)
     parser.add_argument("--results", type=Path, default=None, help="model_quality JSON for the card")
     args = parser.parse_args()
     recipe = {

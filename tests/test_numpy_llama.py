@@ -16,7 +16,7 @@ from codegen.model.fast_tokenizer import FastTokenizer
 from codegen.model.loading import load_model
 from codegen.model.numpy_llama import NumpyLlama, unsupported_reason
 
-DEFAULT_MODEL = Path(__file__).resolve().parents[1] / "models" / "default"
+SMALL_MODEL = Path(__file__).resolve().parents[1] / "models" / "dslgen-7m"
 
 
 def _save_llama(path: Path, *, dtype: torch.dtype, **config: object) -> LlamaForCausalLM:
@@ -106,11 +106,11 @@ def test_greedy_generation_is_the_same_on_both_runtimes(tiny_model_dir: Path) ->
     assert texts[0][0][0].startswith("find ")
 
 
-@pytest.mark.parametrize("model_dir", ["tiny", "default"])
+@pytest.mark.parametrize("model_dir", ["tiny", "shipped-7m"])
 def test_fast_tokenizer_agrees_with_transformers(model_dir: str, tiny_model_dir: Path) -> None:
-    path = tiny_model_dir if model_dir == "tiny" else DEFAULT_MODEL
+    path = tiny_model_dir if model_dir == "tiny" else SMALL_MODEL
     if not (path / "tokenizer.json").is_file():
-        pytest.skip("no shipped default model in this checkout")
+        pytest.skip("no shipped 7M model in this checkout")
     ours, theirs = FastTokenizer.from_dir(path), PreTrainedTokenizerFast.from_pretrained(path)
     assert len(ours) == len(theirs)
     assert (ours.eos_token_id, ours.bos_token_id) == (theirs.eos_token_id, theirs.bos_token_id)

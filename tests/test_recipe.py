@@ -22,8 +22,8 @@ from codegen.model.gguf_weights import BLOCK_NAMES, GLOBAL_NAMES, _unpermute, ll
 from codegen.model.loading import load_model
 from codegen.model.numpy_llama import tensor_to_float32
 from codegen.model.onnx_lm import OnnxLM
-from codegen.model.recipe import Recipe, apply_delta, ensure_assembled
-from codegen.training.recipe_export import low_rank_delta, write_recipe
+from codegen.model.recipe import Recipe, apply_delta, ensure_assembled, read_delta
+from codegen.training.recipe_export import _int8_factors, low_rank_delta, write_recipe
 
 IDS = [5, 17, 42, 7, 99, 3, 250, 8, 11, 12]
 
@@ -128,6 +128,20 @@ def test_a_low_rank_change_is_kept_exactly() -> None:
         apply_delta({"norm": base["norm"]}, delta)
 
 
+def test_int8_factors_come_back_within_their_rows_rounding() -> None:
+    from safetensors.numpy import save
+
+    rng = np.random.default_rng(2)
+    delta = {"w.up": rng.normal(size=(40, 4)).astype(np.float32), "w.down": np.zeros((4, 6), np.float32)}
+    delta["norm"] = rng.normal(size=6).astype(np.float32)
+    back = read_delta(deserialize(save(_int8_factors(delta))))
+    assert set(back) == set(delta)
+    row_max = np.abs(delta["w.up"]).max(axis=1, keepdims=True)
+    assert np.all(np.abs(back["w.up"] - delta["w.up"]) <= row_max / 127 * 0.51 + 1e-6)
+    np.testing.assert_array_equal(back["w.down"], 0)  # an all-zero row keeps a usable scale
+    np.testing.assert_array_equal(back["norm"], delta["norm"])
+
+
 def test_the_recipe_assembles_into_the_tuned_model(
     made: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
@@ -143,7 +157,7 @@ def test_the_recipe_assembles_into_the_tuned_model(
     reference = AutoModelForCausalLM.from_pretrained(made["tuned"], local_files_only=True).eval()
     with torch.no_grad():
         want = reference(torch.tensor([IDS])).logits[0].numpy()
-    # the delta is stored in float16: close to, not bit-equal with, the tuned model
+    # the delta's factors are stored in int8: close to, not bit-equal with, the tuned model
     np.testing.assert_allclose(got, want, atol=2e-3, rtol=1e-3)
 
 

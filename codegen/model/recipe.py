@@ -31,6 +31,10 @@ from codegen.errors import InputError
 from codegen.model.onnx_lm import MODEL_FILES
 
 RECIPE_FILE = "recipe.json"
+# part of every assembled model's digest: a change to how models are assembled (quantization, graph
+# filling) makes the next request assemble again instead of running the old build
+ASSEMBLY_VERSION = "2"
+SCALE = "_scale"  # suffix of an int8 tensor's per-row scales in the delta file
 DONE_FILE = "assembled.json"
 
 
@@ -57,7 +61,7 @@ class Recipe:
 
     def digest(self) -> str:
         """Changes whenever anything the assembled model is made of changes."""
-        h = hashlib.sha256()
+        h = hashlib.sha256(ASSEMBLY_VERSION.encode())
         for name in (RECIPE_FILE, self.delta, self.graph, *MODEL_FILES):
             if (self.path / name).is_file():
                 h.update(name.encode() + b"\0" + (self.path / name).read_bytes())
@@ -110,6 +114,25 @@ def ensure_assembled(path: Path, log: Callable[[str], None] | None = None) -> Pa
     return target
 
 
+def read_delta(tensors: list[tuple[str, dict]]) -> dict[str, np.ndarray]:
+    """A delta file's tensors as float32: int8 factors (`NAME.up`, `NAME.down`) times their per-row
+    scales (`NAME.up_scale`, `NAME.down_scale`); other tensors as stored."""
+    from codegen.model.numpy_llama import tensor_to_float32
+
+    stored = dict(tensors)
+    out = {}
+    for name, tensor in stored.items():
+        if name.endswith(SCALE):
+            continue
+        if tensor["dtype"] == "I8":
+            scale = tensor_to_float32(stored[name + SCALE])
+            values = np.frombuffer(tensor["data"], dtype=np.int8).reshape(tensor["shape"])
+            out[name] = values.astype(np.float32) * scale
+        else:
+            out[name] = tensor_to_float32(tensor)
+    return out
+
+
 def apply_delta(weights: dict[str, np.ndarray], delta: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
     """Base + delta: `NAME.up @ NAME.down` added to a matrix; a vector `NAME` replaces the base's."""
     unknown = {k.removesuffix(".down").removesuffix(".up") for k in delta} - set(weights)
@@ -128,7 +151,6 @@ def apply_delta(weights: dict[str, np.ndarray], delta: dict[str, np.ndarray]) ->
 
 def assemble(recipe: Recipe, target: Path) -> Path:
     from codegen.model.gguf_weights import llama_weights
-    from codegen.model.numpy_llama import tensor_to_float32
     from codegen.model.onnx_graph import fill_weights, llama_initializers, quantize_int8
     from codegen.model.onnx_lm import ONNX_FILE
 
@@ -142,7 +164,7 @@ def assemble(recipe: Recipe, target: Path) -> Path:
     config = json.loads((recipe.path / "config.json").read_text())
     heads = int(config["num_attention_heads"])
     base = llama_weights(recipe.base_file(), heads, int(config.get("num_key_value_heads") or heads))
-    delta = {n: tensor_to_float32(t) for n, t in deserialize((recipe.path / recipe.delta).read_bytes())}
+    delta = read_delta(deserialize((recipe.path / recipe.delta).read_bytes()))
     arrays = llama_initializers(apply_delta(base, delta), config)
     target.parent.mkdir(parents=True, exist_ok=True)
     # built beside the target and renamed into place: an interrupted build leaves no half model
