@@ -33,6 +33,7 @@ REQUESTS = {
 }
 IMPORT_FLOORS = {
     "imports (numpy runtime)": "import codegen.cli, codegen.pipeline, codegen.decoding, codegen.model.numpy_llama",
+    "imports (onnx runtime)": "import codegen.cli, codegen.pipeline, codegen.decoding, codegen.model.onnx_lm, onnxruntime",
     "imports (+ transformers runtime)": "import torch; from transformers import LlamaForCausalLM",
 }
 TARGETS = {"cold_s": 3.0, "warm_s": 1.0}
