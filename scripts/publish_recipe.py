@@ -37,16 +37,13 @@ def model_card(out: Path, recipe: dict, kept: dict[str, float], results: Path | 
     table = "Not measured yet: run `python benchmarks/model_quality.py`.\n"
     if results is not None and results.is_file():
         data = json.loads(results.read_text())
-        rows = ["| suite | system | " + " | ".join(["metric", "value"]) + " |", "|---|---|---|---|"]
+        measured = Path(data.get("candidate") or "").resolve().name  # model_quality names rows so
+        rows = ["| suite | metric | value |", "|---|---|---|"]
         for suite, systems in data["suites"].items():
-            for system, row in systems.items():
-                if not system.startswith(Path(data.get("candidate") or "").name or "-"):
-                    continue
-                for metric, value in row.items():
-                    if metric in ("examples", "seconds", "exact_match") or value is None:
-                        continue
+            for metric, value in systems.get(measured, {}).items():
+                if metric not in ("examples", "seconds", "exact_match") and value is not None:
                     shown = f"{value:.3f}" if isinstance(value, float) else str(value)
-                    rows.append(f"| {suite} | {system} | {metric} | {shown} |")
+                    rows.append(f"| {suite} | {metric} | {shown} |")
         table = f"Measured {data['date']} with `{data['command']}`:\n\n" + "\n".join(rows) + "\n"
     return f"""# dslgen default model: SmolLM2-135M-Instruct fine-tuned for dslgen
 

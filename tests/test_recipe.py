@@ -167,3 +167,17 @@ def test_a_missing_base_wheel_is_an_input_error(
     monkeypatch.setenv("DSLGEN_HOME", str(tmp_path))
     with pytest.raises(InputError, match="not-a-wheel wheel, which is not installed"):
         ensure_assembled(made["recipe"])
+
+
+def test_a_damaged_recipe_is_an_input_error(
+    made: dict[str, Path], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import shutil
+
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(Recipe, "base_file", lambda self: made["gguf"])
+    broken = tmp_path / "recipe"
+    shutil.copytree(made["recipe"], broken)
+    (broken / "graph.onnx").write_bytes(b"junk")
+    with pytest.raises(InputError, match="could not be assembled"):
+        load_model(broken, "cpu")

@@ -15,6 +15,7 @@ from typing import Any
 import numpy as np
 
 DATA_SUFFIX = ".data"
+FLOAT_TYPES = (1, 10, 16)  # onnx.TensorProto FLOAT, FLOAT16, BFLOAT16: the tensors that are weights
 DOWN_PROJECTION = "/mlp/down_proj/"  # how onnxruntime-genai's builder names the MLP's last product
 
 
@@ -24,9 +25,8 @@ def strip_weights(src: Path, dst: Path) -> None:
     import onnx
 
     model = onnx.load(str(src))
-    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
     for tensor in model.graph.initializer:
-        if tensor.data_type not in floats:
+        if tensor.data_type not in FLOAT_TYPES:
             continue
         tensor.ClearField("raw_data")
         tensor.ClearField("external_data")
@@ -72,10 +72,9 @@ def fill_weights(skeleton: Path, arrays: dict[str, np.ndarray], dst: Path) -> No
     from onnx import numpy_helper
 
     model = onnx.load(str(skeleton))
-    floats = {onnx.TensorProto.FLOAT, onnx.TensorProto.FLOAT16, onnx.TensorProto.BFLOAT16}
     filled = []
     for tensor in model.graph.initializer:
-        if tensor.data_type not in floats:
+        if tensor.data_type not in FLOAT_TYPES:
             filled.append(tensor)
             continue
         if tensor.name not in arrays:

