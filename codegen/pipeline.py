@@ -80,7 +80,7 @@ class Generator:
         else the shipped default model when there is one (otherwise generation stops after retrieval).
         `dense` as for `Retriever`."""
         path = model or default_model_dir()
-        loaded = load_model(path, device) if path is not None else None
+        loaded = load_model(path, device, progress=progress) if path is not None else None
         index = ensure_index(progress=progress)
         return cls(index, Retriever(index, dense=dense), loaded)
 

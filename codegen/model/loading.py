@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import os
-import sys
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -63,12 +63,18 @@ def pick_device(device: str) -> tuple[str, Any]:
     return device, torch.float32
 
 
-def load_model(path: str | Path, device: str = "auto", runtime: str = "auto") -> LoadedModel:
+def load_model(
+    path: str | Path,
+    device: str = "auto",
+    runtime: str = "auto",
+    progress: Callable[[str, int, int], None] | None = None,
+) -> LoadedModel:
     """`runtime`: auto, numpy (small Llama checkpoints on the CPU), onnx (an ONNX export) or
-    transformers."""
+    transformers. A recipe directory runs as the model it assembles into (codegen.model.recipe)."""
     path = Path(path)
     if is_recipe(path):  # a model shipped as a recipe runs as the directory it assembles into
-        path = ensure_assembled(path, log=lambda message: print(f"dslgen: {message}", file=sys.stderr))
+        # assembling takes ~30 s once: shown as a stage of `progress` (the CLI's progress bar)
+        path = ensure_assembled(path, log=(lambda message: progress(message, 0, 0)) if progress else None)
     if runtime not in RUNTIMES:
         raise InputError(f"unknown runtime {runtime!r}; use {', '.join(RUNTIMES)}")
     if not (path / "config.json").is_file():
