@@ -28,7 +28,7 @@ import numpy as np
 from safetensors import deserialize
 
 from codegen.errors import InputError
-from codegen.model.numpy_llama import tensor_to_float32
+from codegen.model.numpy_llama import mapped_float32_tensors, tensor_to_float32
 
 MAX_TOKENS = 256  # the model's sentence_bert_config max_seq_length
 BATCH = 64
@@ -174,14 +174,14 @@ class SentenceEncoder:
         self.heads = int(config["num_attention_heads"])
         self.eps = float(config.get("layer_norm_eps", 1e-12))
         self.name = encoder_name(path, overlay)
-        raw = deserialize((path / "model.safetensors").read_bytes())
-        w = {name.removeprefix("bert."): tensor_to_float32(t) for name, t in raw if t["dtype"] != "I64"}
-        if overlay is not None:
-            changed = overlay_tensors(overlay)
-            unknown = sorted(set(changed) - set(w))
-            if unknown:
-                raise InputError(f"{overlay}: tensors the base model does not have: {unknown[:3]}")
-            w.update(changed)
+        changed = overlay_tensors(overlay) if overlay is not None else {}
+        # mapped: the overlay replaces most matrices, and a request reads a few rows of the embedding
+        mapped = mapped_float32_tensors(path / "model.safetensors")
+        w = {name.removeprefix("bert."): t for name, t in mapped.items()}
+        unknown = sorted(set(changed) - set(w))
+        if unknown:
+            raise InputError(f"{overlay}: tensors the base model does not have: {unknown[:3]}")
+        w.update(changed)
 
         def norm(prefix: str) -> tuple[np.ndarray, np.ndarray]:
             return w[f"{prefix}.LayerNorm.weight"], w[f"{prefix}.LayerNorm.bias"]

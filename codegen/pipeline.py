@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -16,7 +18,7 @@ from codegen.prompt import build_prompt
 from codegen.request import check_request
 from codegen.result import Candidate, Diagnostic, DocHit, Result, StepResult
 from codegen.retrieval import Hit, Retriever
-from codegen.values import choice_values, request_values, without_task_names
+from codegen.values import choice_values, implied_values, request_values, without_task_names
 
 if TYPE_CHECKING:  # decoding loads llguidance: imported when a model runs, not to serve retrieval
     from codegen.decoding import Generation
@@ -41,6 +43,9 @@ PIPELINE_COMPANIONS = (
     "xargs", "grep", "egrep", "sort", "uniq", "wc", "head", "tail", "cut", "awk", "sed", "tr", "cat",
     "sh", "bash", "rm", "echo", "ls", "mv", "cp", "chmod", "chown", "basename", "dirname", "tee",
 )  # fmt: skip
+# Companions documented under another program's page: Debian's awk is mawk, its sh is dash (both
+# pages list the name among their aliases, which the grammar writes).
+COMPANION_PAGES = {"awk": "mawk", "sh": "dash"}
 
 
 @dataclass(slots=True)
@@ -80,9 +85,19 @@ class Generator:
         else the shipped default model when there is one (otherwise generation stops after retrieval).
         `dense` as for `Retriever`."""
         path = model or default_model_dir()
-        loaded = load_model(path, device, progress=progress) if path is not None else None
-        index = ensure_index(progress=progress)
-        return cls(index, Retriever(index, dense=dense), loaded)
+        report = _one_at_a_time(progress)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="dslgen-load") as pool:
+            # the model loads while the index and the retriever open: onnxruntime's session and
+            # llguidance drop the GIL (a cold call: RESULTS.md, "Cold calls")
+            loading = pool.submit(load_model, path, device, progress=report) if path is not None else None
+            index = ensure_index(progress=report)
+            retriever = Retriever(index, dense=dense)
+            loaded = loading.result() if loading is not None else None
+        if loaded is not None:
+            from codegen.decoding import prepare
+
+            prepare(loaded.model, loaded.tokenizer)  # while the first request's retrieval runs
+        return cls(index, retriever, loaded)
 
     def retrieve(self, task: str, lang: str | None = None, k: int = DEFAULT_TOP_K) -> tuple[str, list[Hit]]:
         """The language (given, or detected) and the top-k documents of that language."""
@@ -176,6 +191,7 @@ class Generator:
         from codegen.grammar import GrammarError, build_grammar
 
         assert self.model is not None
+        values, value_keys = self._values(task, result.lang, records)
         grammar = None
         if constrain:
             try:
@@ -188,6 +204,7 @@ class Generator:
                     task_name=task if ansible else None,
                     leading_command=result.lang == "bash",
                     request=task if result.lang == "fortran" else None,
+                    stated_choices=set(value_keys.values()),
                 )
             except GrammarError as exc:
                 result.errors.append(Diagnostic("grammar", "error", None, str(exc)))
@@ -200,7 +217,6 @@ class Generator:
             result.warnings.append(
                 Diagnostic("decoding", "info", None, "decoded without grammar constraints")
             )
-        values, value_keys = self._values(task, result.lang, records)
         out = generate(
             self.model.model,
             self.model.tokenizer,
@@ -236,7 +252,9 @@ class Generator:
         if lang != "bash":
             return []
         if self._companion_records is None:
-            found = (self.index.position("bash", name) for name in PIPELINE_COMPANIONS)
+            found = (
+                self.index.position("bash", COMPANION_PAGES.get(name, name)) for name in PIPELINE_COMPANIONS
+            )
             self._companion_records = [self.index.record(i) for i in found if i is not None]
         return self._companion_records
 
@@ -244,12 +262,13 @@ class Generator:
     def _values(task: str, lang: str, records: list[DocRecord]) -> tuple[list[str], dict[str, str]]:
         """What decoding leans toward writing: the request's values, and for an Ansible task the
         choices of its module's options that the request's words ask for, each under its option."""
+        values = list(dict.fromkeys([*request_values(task), *implied_values(task)]))
         if lang == "bash":
-            return request_values(task), {}
+            return values, {}
         if lang == "ansible":
             options = records[0].schema.get("options", {}) if records else {}
             choices = choice_values(task, options)
-            return [*request_values(task), *choices], choices
+            return [*values, *choices], choices
         return [], {}
 
     def _decode(
@@ -360,6 +379,19 @@ def _generation_errors(gen: Generation) -> list[Diagnostic]:
     if not gen.finished:
         return [Diagnostic("decoding", "error", None, "output cut at the token limit")]
     return []
+
+
+def _one_at_a_time(progress: Progress | None) -> Progress | None:
+    """`progress`, called by one thread at a time (the model and the index load side by side)."""
+    if progress is None:
+        return None
+    lock = threading.Lock()
+
+    def report(stage: str, done: int, total: int) -> None:
+        with lock:
+            progress(stage, done, total)
+
+    return report
 
 
 def _doc_hits(planned: list[PlannedStep]) -> list[DocHit]:

@@ -66,16 +66,72 @@ def request_values(request: str) -> list[str]:
 _CHOICE_SYNONYMS = {
     "absent": ("remove", "delete", "uninstall", "purge", "drop"),
 }
+# bool options the request's words set: "disable firewalld" -> `enabled: false`, "start it on boot"
+# -> `enabled: true` (the service and systemd modules' switch for starting at boot)
+_BOOL_WORDS = {
+    "enabled": {"false": ("disable", "disabled"), "true": ("enable", "enabled", "boot", "startup")},
+}
 _WORD = re.compile(r"[a-z]+")
+# "log files" -> `*.log`: a kind of file named by its extension, which a command line writes as a glob
+_FILE_KIND = re.compile(r"(?<![\w.*/])\.?([A-Za-z0-9]{1,4})\s+files?\b")
+_EXTENSIONS = frozenset(
+    [
+        "log",
+        "txt",
+        "csv",
+        "tsv",
+        "json",
+        "xml",
+        "yaml",
+        "yml",
+        "conf",
+        "cfg",
+        "ini",
+        "pdf",
+        "jpg",
+        "jpeg",
+        "png",
+        "gif",
+        "svg",
+        "mp3",
+        "mp4",
+        "avi",
+        "py",
+        "sh",
+        "c",
+        "h",
+        "cpp",
+        "java",
+        "js",
+        "html",
+        "css",
+        "md",
+        "tmp",
+        "bak",
+        "gz",
+        "zip",
+        "tar",
+        "deb",
+        "rpm",
+        "iso",
+    ]
+)
 
 
 def choice_values(request: str, options: dict) -> dict[str, str]:
     """The option choices the request's words ask for, each with its option: "restart nginx" ->
     `restarted` (state), "stop it" -> `stopped`, "remove the user" -> `absent`, among the string
     choices of `options` (an Ansible module's argument spec, codegen/docs/record.py). A word asks for
-    a choice it begins (or that begins it), four letters at least, or for one of _CHOICE_SYNONYMS."""
+    a choice it begins (or that begins it), four letters at least, or for one of _CHOICE_SYNONYMS;
+    a bool option of _BOOL_WORDS gets `true` or `false` from its words ("disable" -> enabled false)."""
     words = {w for w in _WORD.findall(request.lower()) if len(w) >= 4}
     found: dict[str, str] = {}
+    for key, settings in _BOOL_WORDS.items():
+        if (options.get(key) or {}).get("type") == "bool":
+            for value, asking in settings.items():
+                if words & set(asking):
+                    found.setdefault(value, key)
+                    break
     for key, option in options.items():
         for choice in option.get("choices") or ():
             if not isinstance(choice, str) or len(choice) < 4:
@@ -85,6 +141,18 @@ def choice_values(request: str, options: dict) -> dict[str, str]:
             if asked or words & set(_CHOICE_SYNONYMS.get(c, ())):
                 found.setdefault(choice, key)
     return found
+
+
+def implied_values(request: str) -> list[str]:
+    """Values the request implies rather than states: the glob of a kind of file it names by its
+    extension ("find all log files" -> `*.log`). Not counted as stated values (value_scores)."""
+    return list(
+        dict.fromkeys(
+            f"*.{m.group(1).lower()}"
+            for m in _FILE_KIND.finditer(request)
+            if m.group(1).lower() in _EXTENSIONS
+        )
+    )
 
 
 def without_values(request: str) -> str:

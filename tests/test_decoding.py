@@ -307,6 +307,40 @@ def test_a_model_that_would_end_early_gets_the_text_closed_and_ended() -> None:
     assert ended.finished and ended.text.endswith('"') and ended.tokens < 40 - 4
 
 
+def test_a_text_the_model_ends_inside_a_string_is_closed_by_the_shortest_run() -> None:
+    tok = tokenizer()
+    wants_to_end = random_llama(len(tok), seed=1, eos_id=tok.eos_token_id, eos_bias=50.0)
+    # a find -exec line: the quote and then the `+` that ends the command must both come
+    grammar = 'start: "find . -exec rm \'" /[a-z]{1,300}/ "\' +"'
+    ended = generate(
+        wants_to_end, tok, "a request", grammar, max_new_tokens=200, finish_reserve=4, end_with_model=True
+    )[0]
+    assert ended.finished and ended.text.endswith("' +"), ended.text
+    # one word token (the least the grammar asks), then the closing run: no text the model never meant
+    assert ended.tokens - ended.forced_tokens == 1, ended.text
+
+
+def test_text_the_grammar_forced_is_not_banned_from_repeating() -> None:
+    import numpy as np
+
+    from codegen.decoding import _Decoder
+    from codegen.model.causal_lm import as_causal_lm
+
+    lm = as_causal_lm(model())
+    logits, cache = lm.forward([1], lm.start(), all_logits=False)
+    decoder = _Decoder(
+        model=lm, tokenizer=tokenizer(), matcher=None, cache=cache, logits=logits[-1], vocab=lm.vocab_size,
+        rng=np.random.default_rng(0), temperature=0.0, top_k=None, first_rank=0, no_repeat_ngram=2,
+    )  # fmt: skip
+    free = np.zeros(lm.vocab_size, dtype=np.float32)
+    decoder._advance([5, 6], 100, chosen=False)  # forced: an Ansible task's name line, say
+    decoder._advance([5], 100)
+    assert np.isfinite(decoder._without_repeats(free)[6])  # writing the forced words again is no loop
+    decoder._advance([6], 100)
+    decoder._advance([5], 100)
+    assert not np.isfinite(decoder._without_repeats(free)[6])  # repeating its own words is
+
+
 def test_a_choice_is_only_written_on_its_keys_line() -> None:
     from codegen.decoding import CopyBias
 

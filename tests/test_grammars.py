@@ -331,6 +331,31 @@ def test_ansible_specialised_rejects(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("value", "accepted"),
+    [
+        ("'{{ wanted }}'", True),
+        ("\"{{ item.state | default('present') }}\"", True),
+        ("'{{ x | d({}) }}'", True),  # an empty dict inside
+        ("\"{{ {'a': 1} | dict2items | length }}\"", True),  # a dict literal after a space
+        ("'{{{ restarted }}}'", False),  # braces first and last inside: no expression
+        ("'{{ ansible_enginx'' }}\" }}\" }}\"'' }}'", False),  # `}}` inside
+    ],
+)
+def test_an_options_template_is_one_expression_between_its_braces(value: str, accepted: bool) -> None:
+    text = f"- name: x\n  ansible.builtin.apt:\n    name: nginx\n    state: {value}"
+    assert accepts(ansible_grammar(), text) is accepted
+
+
+def test_a_choice_the_request_states_takes_no_template() -> None:
+    records = pick("ansible", "ansible.builtin.service")
+    text = "- name: restart nginx\n  ansible.builtin.service:\n    name: nginx\n    state: {}"
+    free = build_grammar("ansible", records).text
+    stated = build_grammar("ansible", records, stated_choices={"state"}).text
+    assert accepts(free, text.format("'{{ wanted }}'")) and accepts(free, text.format("restarted"))
+    assert not accepts(stated, text.format("'{{ wanted }}'")) and accepts(stated, text.format("restarted"))
+
+
+@pytest.mark.parametrize(
     "text",
     [
         # values Ansible's argument-spec validation converts: a template, a quoted number or boolean

@@ -141,3 +141,22 @@ def test_a_damaged_model_directory_is_an_input_error(
     (broken / damaged).write_bytes(content)
     with pytest.raises(InputError, match="could not be loaded"):
         load_model(broken, "cpu")
+
+
+def test_mapped_tensors_are_the_files_floats_without_copying_float32(tmp_path: Path) -> None:
+    from safetensors.torch import save_file
+
+    from codegen.model.numpy_llama import mapped_float32_tensors
+
+    weights = {
+        "a": torch.arange(12, dtype=torch.float32).reshape(3, 4),
+        "b": torch.tensor([1.5, -2.25], dtype=torch.bfloat16),
+        "ids": torch.arange(3, dtype=torch.int64),
+    }
+    save_file(weights, str(tmp_path / "w.safetensors"))
+    mapped = mapped_float32_tensors(tmp_path / "w.safetensors")
+    assert set(mapped) == {"a", "b"}  # integer tensors are left out
+    np.testing.assert_array_equal(mapped["a"], weights["a"].numpy())
+    np.testing.assert_array_equal(mapped["b"], np.array([1.5, -2.25], dtype=np.float32))
+    assert mapped["a"].dtype == mapped["b"].dtype == np.float32
+    assert not mapped["a"].flags.writeable  # a view of the mapped file

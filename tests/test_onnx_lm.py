@@ -3,6 +3,7 @@ the loader picks it for a directory that holds one."""
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
@@ -68,6 +69,34 @@ def test_int8_export_stays_close_to_float32(exports: dict[str, Path], tiny_model
     assert (exports["int8"] / (ONNX_FILE + ".data")).stat().st_size < (
         exports["none"] / (ONNX_FILE + ".data")
     ).stat().st_size
+
+
+def test_a_saved_optimised_graph_loads_unoptimised_and_computes_the_same(
+    exports: dict[str, Path], tmp_path: Path
+) -> None:
+    import onnxruntime as ort
+
+    from codegen.model.onnx_lm import OPTIMIZED_RECORD, save_optimized
+
+    out = tmp_path / "optimised"
+    out.mkdir()
+    shutil.copy2(exports["int8"] / "config.json", out / "config.json")
+    save_optimized(exports["int8"] / ONNX_FILE, out)
+    assert json.loads((out / OPTIMIZED_RECORD).read_text()) == {"onnxruntime": ort.__version__}
+    optimised = OnnxLM.load(out)
+    assert optimised.session.get_session_options().graph_optimization_level == (
+        ort.GraphOptimizationLevel.ORT_DISABLE_ALL
+    )
+    np.testing.assert_allclose(
+        _logits_through_the_cache(optimised, IDS),
+        _logits_through_the_cache(OnnxLM.load(exports["int8"]), IDS),
+        atol=1e-5,
+    )
+    # another onnxruntime version optimises the graph again rather than trust this one's
+    (out / OPTIMIZED_RECORD).write_text('{"onnxruntime": "0.0"}')
+    assert OnnxLM.load(out).session.get_session_options().graph_optimization_level == (
+        ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    )
 
 
 def test_the_loader_picks_onnx_and_the_decoder_runs_it(

@@ -161,6 +161,21 @@ def test_the_recipe_assembles_into_the_tuned_model(
     np.testing.assert_allclose(got, want, atol=2e-3, rtol=1e-3)
 
 
+def test_a_new_assembly_replaces_the_old_one(
+    made: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    import codegen.model.recipe as recipe_module
+    from codegen.model.onnx_lm import OPTIMIZED_RECORD
+
+    monkeypatch.setenv("DSLGEN_HOME", str(tmp_path))
+    monkeypatch.setattr(Recipe, "base_file", lambda self: made["gguf"])
+    first = ensure_assembled(made["recipe"])
+    assert (first / OPTIMIZED_RECORD).is_file()  # onnxruntime's optimised graph, made once here
+    monkeypatch.setattr(recipe_module, "ASSEMBLY_VERSION", "next")
+    second = ensure_assembled(made["recipe"])
+    assert second != first and second.is_dir() and not first.exists()
+
+
 def test_a_missing_base_wheel_is_an_input_error(
     made: dict[str, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:

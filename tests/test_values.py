@@ -6,7 +6,14 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from codegen.values import choice_values, kept, request_values, value_scores, without_values
+from codegen.values import (
+    choice_values,
+    implied_values,
+    kept,
+    request_values,
+    value_scores,
+    without_values,
+)
 
 
 @pytest.mark.parametrize(
@@ -96,8 +103,10 @@ PACKAGE_OPTIONS = {"state": {"choices": ["absent", "present", "latest"]}, "force
     ("request_text", "options", "choices"),
     [
         ("restart nginx", SERVICE_OPTIONS, {"restarted": "state"}),
-        ("stop and disable firewalld", SERVICE_OPTIONS, {"stopped": "state"}),
-        ("install nginx and start it on boot", SERVICE_OPTIONS, {"started": "state"}),
+        # and the switch for starting at boot, from its words
+        ("stop and disable firewalld", SERVICE_OPTIONS, {"false": "enabled", "stopped": "state"}),
+        ("install nginx and start it on boot", SERVICE_OPTIONS, {"true": "enabled", "started": "state"}),
+        ("disable it", {"enabled": {"type": "str"}}, {}),  # only a bool option is switched
         ("uninstall the nginx package", PACKAGE_OPTIONS, {"absent": "state"}),
         ("install the latest git", PACKAGE_OPTIONS, {"latest": "state"}),
         ("install git", PACKAGE_OPTIONS, {}),  # "present" is no word of the request
@@ -108,3 +117,21 @@ def test_choice_values_are_the_choices_the_requests_words_ask_for(
     request_text: str, options: dict, choices: dict[str, str]
 ) -> None:
     assert choice_values(request_text, options) == choices
+
+
+@pytest.mark.parametrize(
+    ("request_text", "implied"),
+    [
+        ("find all log files older than 7 days and delete them", ["*.log"]),
+        ("Find all TXT files in the current directory", ["*.txt"]),
+        ("copy the .conf files to /etc", ["*.conf"]),
+        ("list files in the current directory", []),  # no kind of file
+        ("remove core files", []),  # "core" names no extension
+        ("find *.log files", []),  # the glob is stated already
+    ],
+)
+def test_a_kind_of_file_named_by_its_extension_implies_its_glob(
+    request_text: str, implied: list[str]
+) -> None:
+    assert implied_values(request_text) == implied
+    assert not set(implied) & set(request_values(request_text))  # not a stated value: not scored

