@@ -290,17 +290,27 @@ class Retriever:
         return self._reads
 
     def search(
-        self, query: str, lang: str | None = None, k: int = 5, leave_out: np.ndarray | None = None
+        self,
+        query: str,
+        lang: str | None = None,
+        k: int = 5,
+        leave_out: np.ndarray | None = None,
+        only: np.ndarray | None = None,
     ) -> list[Hit]:
         """Top-k documents for `query`, restricted to `lang` when given; `leave_out` as for
-        `candidates` (training data leaves a pair's own example out)."""
+        `candidates` (training data leaves a pair's own example out); `only`: positions of the
+        documents to choose among (a pipeline stage's filters), all when none of them matches."""
         if lang is not None and lang not in DSLS:
             raise InputError(f"unknown language {lang!r}; choose one of: {', '.join(DSLS)}")
         scores = self.documentation_scores(query, lang)
         if scores is None:
             return []
+        if only is not None and not np.isnan(scores[only]).all():
+            kept = np.full_like(scores, np.nan)
+            kept[only] = scores[only]
+            scores = kept
         if lang in self.rankers:
-            return self._ranked(query, scores, lang, k, leave_out)
+            return self._ranked(query, scores, lang, k, leave_out, only)
         return self._top(scores, k)
 
     def documentation_scores(self, query: str, lang: str | None) -> np.ndarray | None:
@@ -326,11 +336,21 @@ class Retriever:
         return candidates(scores, rows, cosines, targets, self.memory.usage, self.memory.known)
 
     def _ranked(
-        self, query: str, scores: np.ndarray, lang: str, k: int, leave_out: np.ndarray | None
+        self,
+        query: str,
+        scores: np.ndarray,
+        lang: str,
+        k: int,
+        leave_out: np.ndarray | None,
+        only: np.ndarray | None = None,
     ) -> list[Hit]:
         found = self.candidates(query, scores, lang, leave_out)
         ranked = np.full(len(self.index), np.nan, dtype=np.float32)
         ranked[found.positions] = self.rankers[lang].scores(found.features)
+        if only is not None and not np.isnan(ranked[only]).all():  # the examples' votes reach others
+            kept = np.full_like(ranked, np.nan)
+            kept[only] = ranked[only]
+            ranked = kept
         hits = self._top(ranked, k)
         row_of = {int(p): i for i, p in enumerate(found.positions)}
         for h in hits:

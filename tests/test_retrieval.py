@@ -52,3 +52,17 @@ def test_unknown_language_is_an_input_error(small_index: DocIndex) -> None:
 
 def test_query_with_no_known_words_returns_nothing(small_index: DocIndex) -> None:
     assert Retriever(small_index).search("zzzqqq xxyyzz") == []
+
+
+def test_a_search_among_some_documents_only(small_index: DocIndex) -> None:
+    import numpy as np
+
+    retriever = Retriever(small_index)
+    ls = small_index.position("bash", "ls")
+    ansible_task = np.flatnonzero(small_index.dsl_mask("ansible"))[:1]
+    query = "list the files of a directory hierarchy"
+    everything = [h.name for h in retriever.search(query, "bash", k=3)]
+    assert everything[0] == "find" and "ls" in everything
+    assert [h.name for h in retriever.search(query, "bash", k=3, only=np.array([ls]))] == ["ls"]
+    # none of the allowed documents is scored at all (another language's): the search is not restricted
+    assert [h.name for h in retriever.search(query, "bash", k=3, only=ansible_task)] == everything
