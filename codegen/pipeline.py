@@ -92,6 +92,7 @@ class Generator:
             loading = pool.submit(load_model, path, device, progress=report) if path is not None else None
             index = ensure_index(progress=report)
             retriever = Retriever(index, dense=dense)
+            retriever.open_lexical()
             loaded = loading.result() if loading is not None else None
         if loaded is not None:
             from codegen.decoding import prepare

@@ -36,6 +36,7 @@ NAME_BONUS = 0.3
 # the name/aliases/summary index, scaled to the full one's top score: on 700-request dev samples
 # Ansible Hits@1 47.3 -> 50.7 %, Fortran 44 -> 49 %, Bash 18.1 -> 17.4 %
 SHORT_WEIGHT = 0.3
+LEXICAL_FIELDS = ("full", "short")  # BM25 over all of a document's text, and over its name and summary
 PRIOR_WEIGHT = 0.1  # share of the top BM25 score a document's packaging prior adds (DocRecord.prior)
 # share of the top score that moves an Ansible `_info`/`_facts` module up for a request that reads
 # ("Get the data factory by name") and down for one that changes something; chosen on 3,000 training
@@ -219,6 +220,12 @@ class Retriever:
             self.rankers = LinearRanker.load()
             self.memory = ExampleMemory(index) if self.rankers else None
 
+    def open_lexical(self) -> None:
+        """Load the BM25 indexes a first search reads (~0.5 s of a cold call, most of it importing
+        bm25s and scipy), ahead of it: `Generator.load` does it while the model loads."""
+        for field in LEXICAL_FIELDS:
+            self.index.lexical(field)
+
     def _bm25(self, query: str, field: str) -> np.ndarray | None:
         """BM25 score of every document for one field set; None when no query word is indexed."""
         bm25, tokenizer = self.index.lexical(field)
@@ -252,8 +259,7 @@ class Retriever:
         # user named deploy" is about users, not deployments; paths: multi-step requests right 26.4 ->
         # 34.0 %; dev Hits@1 everyday +1.1 / +0.3, unseen -0.1 / -0.2; RESULTS.md)
         query = without_values(query)
-        full = self._bm25(query, "full")
-        short = self._bm25(query, "short")
+        full, short = (self._bm25(query, field) for field in LEXICAL_FIELDS)
         named = self._named(query, lang)
         if full is None and short is None and not named:
             return None
