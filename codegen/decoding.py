@@ -402,9 +402,13 @@ class _Decoder:
                 self.timings.mask_s += time.perf_counter() - t0
                 if not step.any_allowed:
                     break  # the matcher cannot continue: never happens for a grammar that compiled
-            logits = self._without_repeats(logits)
-            if self.copier is not None:
-                logits = logits + self.copier.boost(self.tokens)
+            boost = self.copier.boost(self.tokens) if self.copier is not None else None
+            # the tokens that go on with a request value the text has begun may repeat the model's
+            # own N-grams: `/home/hobbes/ /home/calvin/` became `/home/hobbes/ /home /home h /home calvin`
+            continuing = boost > 0 if boost is not None and self.copier.continuing else None
+            logits = self._without_repeats(logits, exempt=continuing)
+            if boost is not None:
+                logits = logits + boost
             if (
                 self.end_with_model
                 and step is not None
@@ -507,10 +511,12 @@ class _Decoder:
         probs = np.exp(_log_softmax(logits.astype(np.float64) / self.temperature))
         return int(self.rng.choice(probs.size, p=probs / probs.sum()))
 
-    def _without_repeats(self, logits: np.ndarray) -> np.ndarray:
+    def _without_repeats(self, logits: np.ndarray, exempt: np.ndarray | None = None) -> np.ndarray:
         if self.no_repeat <= 0 or len(self.tokens) < self.no_repeat - 1:
             return logits
         banned = self.followers.get(tuple(self.tokens[len(self.tokens) - self.no_repeat + 1 :]))
+        if banned and exempt is not None:
+            banned = {t for t in banned if not exempt[t]}
         if not banned:
             return logits
         kept = logits.copy()
@@ -595,6 +601,7 @@ class CopyBias:
         self.continue_bias = bias if continue_bias is None else continue_bias
         self.visible = visible
         self.offered: set[int] = set()  # the tokens the last step boosted to begin a value
+        self.continuing = False  # the last step boosted the tokens that go on with a begun value
 
     def boost(self, tokens: list[int]) -> np.ndarray:
         text = b"".join(self.texts.texts[t] for t in tokens)
@@ -619,7 +626,8 @@ class CopyBias:
             if not after_space:
                 self._mark(starts, b" " + value, self.bias, shortest=2, longest_only=True)
         # a value in progress is finished first: starting another one (or the same again) would cut it
-        if continues.any():
+        self.continuing = bool(continues.any())
+        if self.continuing:
             self.offered = set()
             return continues
         self.offered = set(np.flatnonzero(starts).tolist())

@@ -341,6 +341,30 @@ def test_text_the_grammar_forced_is_not_banned_from_repeating() -> None:
     assert not np.isfinite(decoder._without_repeats(free)[6])  # repeating its own words is
 
 
+def test_a_request_value_in_progress_may_repeat_the_models_own_words() -> None:
+    import numpy as np
+
+    from codegen.decoding import CopyBias, _Decoder
+    from codegen.model.causal_lm import as_causal_lm
+
+    lm = as_causal_lm(model())
+    logits, cache = lm.forward([1], lm.start(), all_logits=False)
+    texts = _token_texts([b"x", b"ab", b"/", b" "] + [b"?"] * (lm.vocab_size - 4))
+    copier = CopyBias(["ab/ab/ab"], texts, 4.0, lm.vocab_size, continue_bias=16.0)
+    decoder = _Decoder(
+        model=lm, tokenizer=tokenizer(), matcher=None, cache=cache, logits=logits[-1], vocab=lm.vocab_size,
+        rng=np.random.default_rng(0), temperature=0.0, top_k=None, first_rank=0, no_repeat_ngram=2,
+        copier=copier,
+    )  # fmt: skip
+    free = np.zeros(lm.vocab_size, dtype=np.float32)
+    for token in (1, 2, 1, 2):  # "ab/ab/": the value begun, and the model's own 2-gram "/" "ab" seen
+        decoder._advance([token], 100)
+    boost = copier.boost(decoder.tokens)
+    assert copier.continuing and boost[1] > 0
+    assert not np.isfinite(decoder._without_repeats(free)[1])  # the ban alone would cut the value
+    assert np.isfinite(decoder._without_repeats(free, exempt=boost > 0)[1])
+
+
 def test_a_choice_is_only_written_on_its_keys_line() -> None:
     from codegen.decoding import CopyBias
 
