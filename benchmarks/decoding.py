@@ -185,10 +185,11 @@ def main() -> None:
 
         loaded = load_model(args.model, "cpu", runtime=args.runtime)
         model, tok = loaded.model, loaded.tokenizer
-        params = model.num_parameters()
+        # an ONNX export has no parameter count of its own: its config says what it is
+        size = f"{model.num_parameters() / 1e6:.1f}M parameters, " if hasattr(model, "num_parameters") else ""
         tok_name = "the model's tokenizer.json"
         runtime = type(model).__name__
-        model_name = f"{args.model} ({params / 1e6:.1f}M parameters, evaluated by {runtime})"
+        model_name = f"{args.model} ({size}evaluated by {runtime})"
         results = RESULTS.with_name(f"decoding-{args.model.resolve().name}.json")
         PROMPTS.update(MODEL_PROMPTS)
     else:
