@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 ONNX_FILE = "model.onnx"
-# A directory whose graph is onnxruntime's optimised one, written for this machine and runtime version
+# A directory whose graph is onnxruntime's optimised one, written for the installed runtime version
 # (`save_optimized`, when a recipe is assembled), says so in this file: its session then skips the
 # graph optimisation, 0.55 -> 0.19 s of a cold call, with equal logits and step time (RESULTS.md,
 # "Cold calls")
@@ -129,12 +129,15 @@ def _optimized_for(path: Path, version: str) -> bool:
 
 
 def save_optimized(graph: Path, out: Path) -> None:
-    """Write onnxruntime's fully optimised version of the ONNX file `graph` as `out`/model.onnx
-    (weights in model.onnx.data), for the installed onnxruntime on this machine, and record it: a
-    session of `out` then loads it unoptimised."""
+    """Write onnxruntime's optimised version of the ONNX file `graph` as `out`/model.onnx (weights
+    in model.onnx.data) for the installed onnxruntime, and record it: a session of `out` then loads it
+    unoptimised. The extended level, not all: the layout optimisations of the last level are the
+    ones tied to a CPU (onnxruntime's documentation), and for this decoder both levels write the same
+    operators (RESULTS.md, "Cold calls")."""
     import onnxruntime as ort
 
     options = _session_options()
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_EXTENDED
     options.optimized_model_filepath = str(out / ONNX_FILE)
     options.add_session_config_entry(
         "session.optimized_model_external_initializers_file_name", ONNX_FILE + ".data"
