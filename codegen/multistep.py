@@ -13,22 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from codegen.docs.index import DocIndex
+from codegen.companions import PIPE_STAGE_COMMANDS, command_positions
 from codegen.docs.record import DocRecord
 from codegen.retrieval import Hit, Retriever
 from codegen.steps import Step, split_request
-
-# What a pipeline stage after the first is written with: commands that read the previous stage's
-# output on their standard input ("list files | sort by size", "| count", "| filter for error"). Step
-# phrases are short and everyday: ranked among all commands they went to specialised pages sharing a
-# word (`count` -> osmium-tags-count, `filter for python` -> xq-python, `remove duplicate lines` ->
-# fclones; benchmarks/multistep.py). NL2Bash's most frequent stages after `|` (xargs, grep, head,
-# sed, egrep, column, paste, md5sum, uniq, nl, tac, fold, cat, tail, awk, rev, cut: 80 % of its stages
-# apart from the evaluation's held-out sort and wc) and the other filters of coreutils, plus jq.
-PIPE_STAGE_COMMANDS = (
-    "xargs", "grep", "egrep", "head", "tail", "sed", "mawk", "cut", "tr", "sort", "uniq", "wc", "tee",
-    "cat", "tac", "rev", "nl", "column", "paste", "fold", "md5sum", "less", "more", "jq", "bash", "dash",
-)  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -47,7 +35,7 @@ def plan_steps(retriever: Retriever, task: str, lang: str, k: int) -> list[Plann
     plan = split_request(task, lang)
     if len(plan.steps) < 2:
         return [PlannedStep(Step(task), retriever.search(task, lang=lang, k=k))]
-    stages = _pipe_stage_positions(retriever.index) if lang == "bash" else None
+    stages = np.array(command_positions(retriever.index, PIPE_STAGE_COMMANDS)) if lang == "bash" else None
     planned = [
         PlannedStep(s, retriever.search(s.nl, lang=lang, k=k, only=stages if s.link == "pipe" else None))
         for s in plan.steps
@@ -57,11 +45,6 @@ def plan_steps(retriever: Retriever, task: str, lang: str, k: int) -> list[Plann
     if len(planned) < 2:
         return [PlannedStep(Step(task), retriever.search(task, lang=lang, k=k))]
     return planned
-
-
-def _pipe_stage_positions(index: DocIndex) -> np.ndarray:
-    found = (index.position("bash", name) for name in PIPE_STAGE_COMMANDS)
-    return np.array([p for p in found if p is not None], dtype=np.int64)
 
 
 def _verb_forms(verb: str) -> set[str]:

@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from codegen.companions import PIPELINE_COMPANIONS, command_positions
 from codegen.docs.index import DocIndex
 from codegen.docs.record import DocRecord
 from codegen.docs.registry import Progress, ensure_index
@@ -35,17 +36,6 @@ WHOLE_PROGRAM_TOKENS = 1024  # a Fortran program skeleton (codegen.grammar.fortr
 # "Values from the request")
 COPY_BIAS = 4.0
 COPY_CONTINUE_BIAS = 16.0
-# Commands a Bash line pipes into or runs from another (`| xargs rm`, `| sort | uniq`, `-exec grep`),
-# allowed in every Bash grammar after the leading command: with only the retrieved commands allowed,
-# a model that wanted `| xargs` ran on into junk (`| xargsstat1000=…`). The most frequent such
-# commands of NL2Bash (RESULTS.md, "Pipeline companions").
-PIPELINE_COMPANIONS = (
-    "xargs", "grep", "egrep", "sort", "uniq", "wc", "head", "tail", "cut", "awk", "sed", "tr", "cat",
-    "sh", "bash", "rm", "echo", "ls", "mv", "cp", "chmod", "chown", "basename", "dirname", "tee",
-)  # fmt: skip
-# Companions documented under another program's page: Debian's awk is mawk, its sh is dash (both
-# pages list the name among their aliases, which the grammar writes).
-COMPANION_PAGES = {"awk": "mawk", "sh": "dash"}
 
 
 @dataclass(slots=True)
@@ -253,10 +243,8 @@ class Generator:
         if lang != "bash":
             return []
         if self._companion_records is None:
-            found = (
-                self.index.position("bash", COMPANION_PAGES.get(name, name)) for name in PIPELINE_COMPANIONS
-            )
-            self._companion_records = [self.index.record(i) for i in found if i is not None]
+            found = command_positions(self.index, PIPELINE_COMPANIONS)
+            self._companion_records = [self.index.record(i) for i in found]
         return self._companion_records
 
     @staticmethod

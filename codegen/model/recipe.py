@@ -73,11 +73,12 @@ class Recipe:
             cache = json.loads(cache_file.read_text())
         except (OSError, ValueError):
             cache = {}
-        key = f"{self.path.resolve()}:{ASSEMBLY_VERSION}:{importlib.metadata.version('onnxruntime')}"
+        # the graph is optimised for the installed onnxruntime: another version assembles anew
+        build = f"{ASSEMBLY_VERSION}:{importlib.metadata.version('onnxruntime')}"
+        key = f"{self.path.resolve()}:{build}"
         if cache.get(key, {}).get("stamp") == stamp:
             return cache[key]["digest"]
-        # the graph is optimised for the installed onnxruntime: another version assembles anew
-        h = hashlib.sha256(f"{ASSEMBLY_VERSION}:{importlib.metadata.version('onnxruntime')}".encode())
+        h = hashlib.sha256(build.encode())
         for f in present:
             h.update(f.name.encode() + b"\0" + f.read_bytes())
         digest = h.hexdigest()[:12]
